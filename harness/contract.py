@@ -171,6 +171,11 @@ class Adapter(Protocol):
     """What the harness drives. Adapters never raise for an implementation's fault:
     they return :class:`Errored` instead."""
 
+    #: the string that selected this adapter, e.g. ``python:harness.reference``
+    connectable: str
+    #: absolute path that ``@SCRATCH@`` stands for in this adapter's requests
+    scratch: str
+
     def identify(self) -> Identity: ...
 
     def run(self, request: Request) -> Outcome: ...

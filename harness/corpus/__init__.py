@@ -1,0 +1,1 @@
+"""The corpus: loading cases and profiles (loader), and linting them (lint)."""

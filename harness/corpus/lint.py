@@ -1,0 +1,166 @@
+"""``snapconform check``: lint a corpus against its schema and its own rules."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from harness.contract import CONTRACT_VERSION, kind_for_code
+from harness.corpus.loader import scan
+from harness.corpus.model import Case, Corpus, CorpusError, read_text, substitute
+from harness.xmlsafe import XmlError, parse_xml
+
+#: libvirt's installed RELAX NG schema; used at run time, never copied into the repository.
+LIBVIRT_RNG = Path("/usr/share/libvirt/schemas/domainsnapshot.rng")
+
+#: Tag that allows a case's input to be malformed XML on purpose.
+MALFORMED_TAG = "malformed-xml"
+
+SHOULD = re.compile(r"\bshould\b", re.IGNORECASE)
+LINT_SCRATCH = "/var/lib/snapconform-scratch"
+
+
+@dataclass(frozen=True)
+class Report:
+    problems: list[str]
+    notices: list[str]
+    corpus: Corpus | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _description_problems(case: Case) -> list[str]:
+    text = case.description
+    out = []
+    if SHOULD.search(text):
+        out.append("description says 'should'; state the fact instead")
+    if text != text.strip() or "\n" in text:
+        out.append("description must be one line without surrounding whitespace")
+    if text.endswith("."):
+        out.append("description ends with a full stop")
+    return out
+
+
+def _xml_problems(case: Case) -> list[str]:
+    out = []
+    malformed_ok = MALFORMED_TAG in case.tags
+    for name in sorted(case.files() - {"case.json"}):
+        path = case.path / name
+        if not path.is_file():
+            out.append(f"{name}: referenced but missing")
+            continue
+        try:
+            root = parse_xml(read_text(path), what=name)
+        except (XmlError, CorpusError, UnicodeDecodeError) as exc:
+            if name == case.input and malformed_ok:
+                continue
+            out.append(str(exc))
+            continue
+        if name == case.input and malformed_ok:
+            out.append(f"{name}: tagged {MALFORMED_TAG!r} but is well-formed")
+        if name != case.input and root.tag != "domainsnapshot":
+            out.append(f"{name}: root element is <{root.tag}>, not <domainsnapshot>")
+    present = {p.name for p in case.path.iterdir()}
+    for orphan in sorted(present - case.files()):
+        out.append(f"{orphan}: file not referenced by case.json (orphan)")
+    return out
+
+
+def _expectation_problems(case: Case, corpus: Corpus) -> list[str]:
+    out = []
+    seen: Counter[str] = Counter(p for e in case.expectations for p in e.profiles)
+    for profile, count in sorted(seen.items()):
+        if count > 1:
+            out.append(f"profile {profile!r} has {count} expectations")
+    for i, exp in enumerate(case.expectations):
+        where = f"expect[{i}]"
+        for profile in exp.profiles:
+            known = corpus.profiles.get(profile)
+            if known is None:
+                out.append(f"{where}: unknown profile {profile!r}")
+            elif not exp.sources() & known.provenance:
+                out.append(
+                    f"{where}: no provenance that profile {profile!r} accepts "
+                    f"(one of {sorted(known.provenance)})"
+                )
+        if exp.code is not None and exp.kind is not None:
+            mapped = kind_for_code(exp.code)
+            if mapped is None:
+                out.append(f"{where}: unknown libvirt error code {exp.code}")
+            elif mapped != exp.kind:
+                out.append(f"{where}: code {exp.code} means kind {mapped}, not {exp.kind}")
+    return out
+
+
+def _rng_validator() -> etree.RelaxNG | None:
+    if not LIBVIRT_RNG.is_file():
+        return None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return etree.RelaxNG(etree.parse(str(LIBVIRT_RNG), parser))
+
+
+def _rng_problems(case: Case, rng: etree.RelaxNG) -> list[str]:
+    if case.rng is None:
+        return []
+    try:
+        doc = parse_xml(substitute(read_text(case.path / case.input), LINT_SCRATCH))
+    except (XmlError, CorpusError, OSError, UnicodeDecodeError):
+        valid = False
+    else:
+        valid = rng.validate(doc)
+    if valid and case.rng == "invalid":
+        return [f"input passes {LIBVIRT_RNG.name} but the case says rng 'invalid'"]
+    if not valid and case.rng == "valid":
+        detail = rng.error_log.last_error.message if rng.error_log.last_error else "?"
+        return [f"input fails {LIBVIRT_RNG.name} ({detail}) but the case says rng 'valid'"]
+    return []
+
+
+def _rename_problems(corpus: Corpus) -> list[str]:
+    ids = {c.id for c in corpus.cases}
+    out = []
+    for old, new in sorted(corpus.renames.items()):
+        if old in ids:
+            out.append(f"renames.json: old id {old!r} still exists as a case")
+        if new not in ids and new not in corpus.renames:
+            out.append(f"renames.json: {old!r} renamed to {new!r}, which is no case")
+    return out
+
+
+def check(root: Path, *, use_rng: bool = True) -> Report:
+    """Lint the corpus at ``root``."""
+    notices: list[str] = []
+    try:
+        corpus, problems = scan(root)
+    except CorpusError as exc:
+        return Report(list(exc.problems), notices, None)
+    if corpus.contract and corpus.contract != CONTRACT_VERSION:
+        problems.append(
+            f"corpus.json: contract {corpus.contract!r}, harness speaks {CONTRACT_VERSION!r}"
+        )
+    rng = _rng_validator() if use_rng else None
+    if rng is None:
+        notices.append(
+            f"{LIBVIRT_RNG} not found: 'rng' fields were not checked "
+            "(install libvirt's schemas, e.g. the libvirt-clients package, to check them)"
+        )
+    descriptions: Counter[str] = Counter(c.description for c in corpus.cases)
+    for case in corpus.cases:
+        found = _description_problems(case)
+        if descriptions[case.description] > 1:
+            found.append("description is shared with another case")
+        found += _xml_problems(case)
+        found += _expectation_problems(case, corpus)
+        if rng is not None:
+            found += _rng_problems(case, rng)
+        problems.extend(f"{case.id}: {p}" for p in found)
+    problems.extend(_rename_problems(corpus))
+    if not corpus.cases:
+        problems.append("the corpus has no case")
+    return Report(problems, notices, corpus)

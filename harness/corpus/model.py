@@ -1,0 +1,160 @@
+"""Typed view of corpus data: cases, expectations, profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from harness.contract import (
+    SCRATCH_TOKEN,
+    Context,
+    DiskSpec,
+    DomainState,
+    Flag,
+    Level,
+    Operation,
+    RejectionKind,
+)
+
+CompareMode = Literal["exact", "semantic"]
+MatchLevel = Literal["kind", "code", "message"]
+
+#: Largest corpus file the loader reads.
+MAX_CORPUS_FILE_BYTES = 1024 * 1024
+
+
+class CorpusError(Exception):
+    """The corpus cannot be loaded; ``problems`` lists why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Provenance:
+    source: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Expectation:
+    profiles: tuple[str, ...]
+    outcome: Literal["accepted", "rejected"]
+    provenance: tuple[Provenance, ...]
+    output: str | None = None
+    kind: RejectionKind | None = None
+    code: str | None = None
+    message: str | None = None
+    note: str | None = None
+
+    def sources(self) -> frozenset[str]:
+        return frozenset(p.source for p in self.provenance)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    match: MatchLevel
+    provenance: frozenset[str]
+    identity: Mapping[str, str] = field(default_factory=dict)
+
+
+def read_text(path: Path) -> str:
+    """Read a corpus file as UTF-8, refusing oversized files."""
+    size = path.stat().st_size
+    if size > MAX_CORPUS_FILE_BYTES:
+        raise CorpusError([f"{path}: {size} bytes, larger than {MAX_CORPUS_FILE_BYTES}"])
+    return path.read_text(encoding="utf-8")
+
+
+def substitute(text: str, scratch: str) -> str:
+    return text.replace(SCRATCH_TOKEN, scratch)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    path: Path
+    description: str
+    level: Level
+    operation: Operation
+    input: str
+    compare_mode: CompareMode
+    masks: tuple[str, ...]
+    tags: tuple[str, ...]
+    expectations: tuple[Expectation, ...]
+    rng: str | None = None
+    context_data: Mapping[str, Any] | None = None
+
+    def expectation_for(self, profile: str) -> Expectation | None:
+        for exp in self.expectations:
+            if profile in exp.profiles:
+                return exp
+        return None
+
+    def profiles(self) -> frozenset[str]:
+        return frozenset(p for e in self.expectations for p in e.profiles)
+
+    def read(self, name: str, scratch: str | None = None) -> str:
+        text = read_text(self.path / name)
+        return text if scratch is None else substitute(text, scratch)
+
+    def input_xml(self, scratch: str | None = None) -> str:
+        return self.read(self.input, scratch)
+
+    def files(self) -> frozenset[str]:
+        """Every file of the case folder the metadata refers to."""
+        names = {"case.json", self.input}
+        names.update(e.output for e in self.expectations if e.output)
+        if self.context_data:
+            names.update(self.context_data.get("existing", []))
+        return frozenset(names)
+
+    def context(self, scratch: str) -> Context | None:
+        """The request context, with ``@SCRATCH@`` replaced by ``scratch``."""
+        data = self.context_data
+        if data is None:
+            return None
+        disks = []
+        for d in data["disks"]:
+            source = d.get("source")
+            disks.append(
+                DiskSpec(
+                    target=d["target"],
+                    source=None if source is None else substitute(source, scratch),
+                    format=d.get("format", "qcow2"),
+                    device=d.get("device", "disk"),
+                    bus=d.get("bus", "virtio"),
+                    type=d.get("type", "file"),
+                    readonly=d.get("readonly", False),
+                    snapshot=d.get("snapshot"),
+                )
+            )
+        return Context(
+            state=DomainState(data["state"]),
+            flags=frozenset(Flag(f) for f in data.get("flags", [])),
+            disks=tuple(disks),
+            existing=tuple(self.read(name, scratch) for name in data.get("existing", [])),
+            persistent=data.get("persistent", True),
+        )
+
+
+@dataclass(frozen=True)
+class Corpus:
+    root: Path
+    name: str
+    version: str
+    contract: str
+    cases: tuple[Case, ...]
+    profiles: Mapping[str, Profile]
+    renames: Mapping[str, str]
+
+    def case(self, case_id: str) -> Case:
+        for c in self.cases:
+            if c.id == case_id:
+                return c
+        raise KeyError(case_id)

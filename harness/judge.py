@@ -1,0 +1,106 @@
+"""Judge one outcome against one expectation: pass, fail or error, with a readable why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from harness.compare import compare
+from harness.contract import Accepted, Errored, Outcome, Rejected, outcome_to_wire
+from harness.corpus.model import Case, Expectation, Profile
+from harness.xmlsafe import XmlError
+
+Status = Literal["pass", "fail", "error", "not-applicable"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    message: str | None = None
+    diff: str | None = None
+    expected: dict[str, Any] | None = None
+    actual: dict[str, Any] | None = None
+
+
+def expected_wire(case: Case, exp: Expectation, scratch: str) -> dict[str, Any]:
+    """The expectation in the contract's wire shape (the XML read and substituted)."""
+    if exp.outcome == "accepted":
+        assert exp.output is not None
+        return {"outcome": "accepted", "xml": case.read(exp.output, scratch)}
+    wire: dict[str, Any] = {"outcome": "rejected", "kind": str(exp.kind)}
+    if exp.code:
+        wire["code"] = exp.code
+    if exp.message:
+        wire["message"] = exp.message
+    return wire
+
+
+def _describe_rejection(kind: object, code: str | None, message: str | None) -> str:
+    parts = [f"kind={kind}"]
+    if code:
+        parts.append(f"code={code}")
+    if message:
+        parts.append(f"message={message!r}")
+    return "rejected (" + ", ".join(parts) + ")"
+
+
+def _rejection_mismatch(exp: Expectation, got: Rejected, profile: Profile) -> str | None:
+    if got.kind != exp.kind:
+        return f"rejection kind {got.kind}, expected {exp.kind}"
+    if profile.match in ("code", "message") and exp.code and got.code != exp.code:
+        return f"error code {got.code or '(none)'}, expected {exp.code}"
+    if profile.match == "message" and exp.message and exp.message not in got.message:
+        return f"message {got.message!r} does not contain {exp.message!r}"
+    return None
+
+
+def judge(
+    case: Case, exp: Expectation, outcome: Outcome, profile: Profile, scratch: str
+) -> Verdict:
+    expected = expected_wire(case, exp, scratch)
+    actual = outcome_to_wire(outcome)
+    if isinstance(outcome, Errored):
+        return Verdict("error", f"implementation errored: {outcome.message}", None, expected, actual)
+    if exp.outcome == "accepted":
+        if isinstance(outcome, Rejected):
+            return Verdict(
+                "fail",
+                "expected the document to be accepted, got "
+                + _describe_rejection(outcome.kind, outcome.code, outcome.message),
+                None,
+                expected,
+                actual,
+            )
+        assert isinstance(outcome, Accepted)
+        try:
+            result = compare(
+                expected["xml"], outcome.xml, mode=case.compare_mode, masks=case.masks
+            )
+        except XmlError as exc:
+            return Verdict("fail", f"cannot compare: {exc}", None, expected, actual)
+        if result.equal:
+            return Verdict("pass", None, None, expected, actual)
+        return Verdict(
+            "fail",
+            f"accepted, but the output differs from {exp.output} ({case.compare_mode} "
+            f"comparison, masks: {', '.join(case.masks) or 'none'})",
+            result.report(),
+            expected,
+            actual,
+        )
+    want = _describe_rejection(exp.kind, exp.code, exp.message)
+    if isinstance(outcome, Accepted):
+        return Verdict(
+            "fail", f"expected {want}, but the document was accepted", None, expected, actual
+        )
+    assert isinstance(outcome, Rejected)
+    mismatch = _rejection_mismatch(exp, outcome, profile)
+    if mismatch is None:
+        return Verdict("pass", None, None, expected, actual)
+    return Verdict(
+        "fail",
+        f"expected {want}; got {mismatch} (implementation said: {outcome.message!r})",
+        None,
+        expected,
+        actual,
+    )

@@ -1,0 +1,306 @@
+"""The pytest plugin behind ``conformance/``: corpus cases as tests, results as reports.
+
+Loaded by ``conformance/conftest.py``; works with pytest-xdist (records travel from the
+workers to the controller in ``user_properties``; only the controller writes reports).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import __version__
+from harness.adapters.base import AdapterError
+from harness.connectables import DEFAULT_CONNECTABLE, connect
+from harness.contract import CONTRACT_VERSION, Adapter, Identity, Request, identity_to_wire
+from harness.corpus.loader import load_corpus
+from harness.corpus.model import Case, Corpus, CorpusError, Profile
+from harness.expectations import ExpectationsError, Known, load_expectations
+from harness.judge import Verdict, expected_wire, judge
+from harness.paths import default_corpus
+from harness.profiles import ProfileError, select_profile
+from harness.results import CaseResult, ResultsWriter, RunHeader, new_run_id
+
+PROPERTY = "snapconform"
+
+__all__ = [
+    "pytest_addoption",
+    "pytest_collection_modifyitems",
+    "pytest_configure",
+    "pytest_generate_tests",
+    "pytest_sessionfinish",
+    "pytest_sessionstart",
+    "pytest_terminal_summary",
+    "sc_run",
+]
+
+
+@dataclass
+class Suite:
+    """Per-process state of a conformance run."""
+
+    corpus: Corpus
+    connectable: str
+    requested_profile: str | None
+    timeout: float | None
+    known: dict[str, Known]
+    adapter: Adapter | None = None
+    identity: Identity | None = None
+    profile: Profile | None = None
+    writer: ResultsWriter | None = None
+    report_dir: Path | None = None
+    collected: int = 0
+    recorded: set[str] = field(default_factory=set)
+    unexpected_passes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def connect(self) -> tuple[Adapter, Identity, Profile]:
+        if self.adapter is None:
+            self.adapter = connect(self.connectable, timeout=self.timeout)
+            self.identity = self.adapter.identify()
+            self.profile = select_profile(self.corpus, self.identity, self.requested_profile)
+        assert self.identity is not None and self.profile is not None
+        return self.adapter, self.identity, self.profile
+
+
+SUITE = pytest.StashKey[Suite]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("snapconform", "snapconform conformance suite")
+    group.addoption(
+        "--impl",
+        default=os.environ.get("SNAPCONFORM_IMPL", DEFAULT_CONNECTABLE),
+        help=f"implementation to test, as KIND:TARGET (default {DEFAULT_CONNECTABLE})",
+    )
+    group.addoption("--profile", default=None, help="profile to judge by (default: detected)")
+    group.addoption("--corpus", default=None, help="corpus directory (default: the bundled one)")
+    group.addoption(
+        "--report-dir",
+        default=os.environ.get("SNAPCONFORM_REPORT_DIR", "reports"),
+        help="where reports/<run-id>/ goes (default: reports)",
+    )
+    group.addoption("--no-report", action="store_true", help="write no results.json/junit.xml")
+    group.addoption(
+        "--expectations", default=None, help="JSON file of known failures of this implementation"
+    )
+    group.addoption(
+        "--impl-timeout", type=float, default=None, help="seconds one request may take"
+    )
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    corpus_dir = Path(config.getoption("corpus") or default_corpus())
+    try:
+        corpus = load_corpus(corpus_dir)
+        known_file = config.getoption("expectations")
+        known = (
+            load_expectations(Path(known_file), {c.id for c in corpus.cases}) if known_file else {}
+        )
+    except CorpusError as exc:
+        raise pytest.UsageError(f"cannot load the corpus {corpus_dir}:\n  " + "\n  ".join(exc.problems)) from None
+    except ExpectationsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    suite = Suite(
+        corpus=corpus,
+        connectable=config.getoption("impl"),
+        requested_profile=config.getoption("profile"),
+        timeout=config.getoption("impl_timeout"),
+        known=known,
+    )
+    config.stash[SUITE] = suite
+    config.pluginmanager.register(Recorder(suite), "snapconform-recorder")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    suite = config.stash[SUITE]
+    try:
+        _, identity, profile = suite.connect()
+    except (AdapterError, ProfileError) as exc:
+        raise pytest.UsageError(f"{suite.connectable}: {exc}") from None
+    if _is_worker(config) or config.getoption("no_report") or config.getoption("collectonly"):
+        return
+    run_id = new_run_id()
+    suite.report_dir = Path(config.getoption("report_dir")) / run_id
+    implementation = identity_to_wire(identity) | {"connectable": suite.connectable}
+    header = RunHeader(
+        run_id=run_id,
+        harness_version=__version__,
+        corpus_version=suite.corpus.version,
+        contract=CONTRACT_VERSION,
+        implementation=implementation,
+        profile=profile.name,
+        started=datetime.now(UTC).isoformat(timespec="seconds"),
+        argv=list(config.invocation_params.args),
+    )
+    suite.writer = ResultsWriter(suite.report_dir, header)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "sc_case_id" in metafunc.fixturenames:
+        suite = metafunc.config.stash[SUITE]
+        ids = [c.id for c in suite.corpus.cases]
+        metafunc.parametrize("sc_case_id", ids, ids=ids)
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    suite = config.stash[SUITE]
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        case_id = callspec.params.get("sc_case_id") if callspec else None
+        if case_id is not None:
+            case = suite.corpus.case(case_id)
+            item.add_marker(getattr(pytest.mark, case.level.value))
+    suite.collected = len(items)
+
+
+def _record(item: pytest.Item, result: CaseResult) -> None:
+    item.user_properties.append((PROPERTY, json.dumps(result.to_json())))
+
+
+class CaseRunner:
+    """Runs one corpus case through the adapter and turns the verdict into a test result."""
+
+    def __init__(self, suite: Suite, item: pytest.Item) -> None:
+        self.suite = suite
+        self.item = item
+
+    def __call__(self, case_id: str) -> None:
+        suite = self.suite
+        adapter, identity, profile = suite.connect()
+        case = suite.corpus.case(case_id)
+        started = time.perf_counter()
+        exp = case.expectation_for(profile.name)
+        if exp is None:
+            self._finish(case, Verdict("not-applicable", f"undefined for profile {profile.name}"), started)
+            pytest.skip(f"not-applicable: case is undefined for profile {profile.name}")
+        if not identity.supports(case.level, case.operation):
+            why = f"{identity.name} does not support {case.level}/{case.operation}"
+            self._finish(case, Verdict("not-applicable", why, None, expected_wire(case, exp, adapter.scratch)), started)
+            pytest.skip(f"not-applicable: {why}")
+        request = Request(
+            level=case.level,
+            operation=case.operation,
+            xml=case.input_xml(adapter.scratch),
+            context=case.context(adapter.scratch),
+        )
+        verdict = judge(case, exp, adapter.run(request), profile, adapter.scratch)
+        known = suite.known.get(case.id)
+        self._finish(case, verdict, started, known)
+        if verdict.status in ("fail", "error"):
+            text = f"[{verdict.status}] {case.id}: {case.description}\n{verdict.message}"
+            if verdict.diff:
+                text += "\n" + verdict.diff
+            if known is not None:
+                pytest.xfail(f"known {known.status}: {known.reason}\n{text}")
+            pytest.fail(text, pytrace=False)
+
+    def _finish(self, case: Case, verdict: Verdict, started: float, known: Known | None = None) -> None:
+        _record(
+            self.item,
+            CaseResult(
+                id=case.id,
+                level=str(case.level),
+                operation=str(case.operation),
+                status=verdict.status,
+                expected=verdict.expected,
+                actual=verdict.actual,
+                diff=verdict.diff,
+                message=verdict.message,
+                duration=round(time.perf_counter() - started, 6),
+                known=None if known is None else known.status,
+                unexpected_pass=known is not None and verdict.status == "pass",
+            ),
+        )
+
+
+@pytest.fixture
+def sc_run(request: pytest.FixtureRequest) -> Iterator[CaseRunner]:
+    """Run one corpus case by id (the conformance suite's only fixture)."""
+    yield CaseRunner(request.config.stash[SUITE], request.node)
+
+
+class Recorder:
+    """Collects case records where reports are written (the controller under xdist)."""
+
+    def __init__(self, suite: Suite) -> None:
+        self.suite = suite
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        suite = self.suite
+        if "[" not in report.nodeid:
+            return
+        case_id = report.nodeid.rpartition("[")[2].rstrip("]")
+        if case_id in suite.recorded:
+            return
+        data: dict[str, Any] | None = None
+        for name, value in report.user_properties:
+            if name == PROPERTY:
+                data = json.loads(str(value))
+        if data is None:
+            if report.when != "call" and not report.failed:
+                return
+            # the harness itself failed before the case could be judged
+            data = CaseResult(
+                id=case_id,
+                level="?",
+                operation="?",
+                status="error",
+                expected=None,
+                actual=None,
+                diff=None,
+                duration=report.duration,
+                message=f"harness error in {report.when}: {report.longreprtext[-2000:]}",
+            ).to_json()
+        suite.recorded.add(case_id)
+        status = data["status"]
+        suite.counts[status] = suite.counts.get(status, 0) + 1
+        if data.get("unexpected_pass"):
+            suite.unexpected_passes.append(case_id)
+        if suite.writer is not None:
+            suite.writer.add(CaseResult(**data))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    suite = session.config.stash.get(SUITE, None)
+    if suite is None:
+        return
+    if suite.writer is not None:
+        complete = exitstatus != pytest.ExitCode.INTERRUPTED and len(suite.recorded) == suite.collected
+        suite.writer.close(complete=complete)
+    if suite.adapter is not None:
+        suite.adapter.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    suite = config.stash.get(SUITE, None)
+    if suite is None or _is_worker(config):
+        return
+    tr = terminalreporter
+    tr.section("snapconform")
+    if suite.identity is not None and suite.profile is not None:
+        tr.write_line(
+            f"implementation: {suite.identity.name} {suite.identity.version} "
+            f"({suite.connectable}), profile {suite.profile.name}"
+        )
+    order = ("pass", "fail", "error", "not-applicable")
+    tr.write_line("cases: " + ", ".join(f"{suite.counts.get(s, 0)} {s}" for s in order))
+    for case_id in suite.unexpected_passes:
+        tr.write_line(f"UNEXPECTED PASS: {case_id} is listed as a known failure but passed")
+    if suite.report_dir is not None:
+        tr.write_line(f"reports: {suite.report_dir}/results.json, {suite.report_dir}/junit.xml")
