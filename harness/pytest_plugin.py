@@ -102,6 +102,8 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for level in ("syntax", "semantics", "host"):
+        config.addinivalue_line("markers", f"{level}: {level}-level corpus case")
     corpus_dir = Path(config.getoption("corpus") or default_corpus())
     try:
         corpus = load_corpus(corpus_dir)
@@ -281,7 +283,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if suite is None:
         return
     if suite.writer is not None:
-        complete = exitstatus != pytest.ExitCode.INTERRUPTED and len(suite.recorded) == suite.collected
+        # under xdist the controller collects nothing itself; xdist sets testscollected
+        collected = max(suite.collected, session.testscollected)
+        complete = (
+            exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+            and len(suite.recorded) == collected
+        )
         suite.writer.close(complete=complete)
     if suite.adapter is not None:
         suite.adapter.close()
