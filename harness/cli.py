@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--impl", default=DEFAULT_CONNECTABLE, help=f"KIND:TARGET (default {DEFAULT_CONNECTABLE})"
     )
-    run.add_argument("--profile", help="profile to judge by (default: detected from the implementation)")
+    run.add_argument(
+        "--profile", help="profile to judge by (default: detected from the implementation)"
+    )
     run.add_argument("-k", help="only cases matching this pytest -k expression")
     run.add_argument("-n", help="parallel workers (pytest-xdist), e.g. 4 or auto")
     run.add_argument("--report-dir", default="reports", help="reports go to DIR/<run-id>/")

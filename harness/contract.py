@@ -222,13 +222,15 @@ def request_to_wire(request: Request) -> Wire:
     return wire
 
 
-def _str(obj: Mapping[str, Any], key: str, *, optional: bool = False) -> str | None:
+def _str(obj: Mapping[str, Any], key: str) -> str:
     value = obj.get(key)
-    if value is None and optional:
-        return None
     if not isinstance(value, str):
         raise ContractError(f"field {key!r} must be a string, got {type(value).__name__}")
     return value
+
+
+def _opt_str(obj: Mapping[str, Any], key: str) -> str | None:
+    return None if obj.get(key) is None else _str(obj, key)
 
 
 def _enum_list(obj: Mapping[str, Any], key: str, enum_type: type[enum.StrEnum]) -> list[str]:
@@ -238,7 +240,9 @@ def _enum_list(obj: Mapping[str, Any], key: str, enum_type: type[enum.StrEnum]) 
     allowed = {str(m) for m in enum_type}
     unknown = [v for v in value if v not in allowed]
     if unknown:
-        raise ContractError(f"field {key!r} has unknown values {unknown}; allowed: {sorted(allowed)}")
+        raise ContractError(
+            f"field {key!r} has unknown values {unknown}; allowed: {sorted(allowed)}"
+        )
     return value
 
 
@@ -259,14 +263,14 @@ def context_from_wire(obj: object) -> Context:
             raise ContractError("each context disk must be an object")
         disks.append(
             DiskSpec(
-                target=str(_str(d, "target")),
-                source=_str(d, "source", optional=True),
-                format=_str(d, "format", optional=True) or "qcow2",
-                device=_str(d, "device", optional=True) or "disk",
-                bus=_str(d, "bus", optional=True) or "virtio",
-                type=_str(d, "type", optional=True) or "file",
+                target=_str(d, "target"),
+                source=_opt_str(d, "source"),
+                format=_opt_str(d, "format") or "qcow2",
+                device=_opt_str(d, "device") or "disk",
+                bus=_opt_str(d, "bus") or "virtio",
+                type=_opt_str(d, "type") or "file",
                 readonly=bool(d.get("readonly", False)),
-                snapshot=_str(d, "snapshot", optional=True),
+                snapshot=_opt_str(d, "snapshot"),
             )
         )
     existing = obj.get("existing", [])
@@ -293,7 +297,7 @@ def request_from_wire(obj: object) -> Request:
     return Request(
         level=level,
         operation=operation,
-        xml=str(_str(obj, "xml")),
+        xml=_str(obj, "xml"),
         context=None if ctx is None else context_from_wire(ctx),
     )
 
@@ -311,12 +315,12 @@ def identity_from_wire(obj: object) -> Identity:
     if not isinstance(details_raw, Mapping):
         raise ContractError("field 'details' must be an object")
     return Identity(
-        name=str(_str(obj, "name")),
-        version=str(_str(obj, "version")),
+        name=_str(obj, "name"),
+        version=_str(obj, "version"),
         levels=frozenset(Level(v) for v in _enum_list(obj, "levels", Level)),
         operations=frozenset(Operation(v) for v in _enum_list(obj, "operations", Operation)),
         contract=contract,
-        profile=_str(obj, "profile", optional=True),
+        profile=_opt_str(obj, "profile"),
         details={str(k): str(v) for k, v in details_raw.items()},
     )
 
@@ -343,7 +347,7 @@ def outcome_from_wire(obj: object) -> Accepted | Rejected:
         raise ContractError(f"run must answer an object, got {type(obj).__name__}")
     kind_of_answer = obj.get("outcome")
     if kind_of_answer == "accepted":
-        return Accepted(xml=str(_str(obj, "xml")))
+        return Accepted(xml=_str(obj, "xml"))
     if kind_of_answer == "rejected":
         kind_raw = _str(obj, "kind")
         try:
@@ -352,9 +356,7 @@ def outcome_from_wire(obj: object) -> Accepted | Rejected:
             raise ContractError(
                 f"rejection kind {kind_raw!r} is not one of {[str(k) for k in RejectionKind]}"
             ) from None
-        return Rejected(
-            kind=kind, message=str(_str(obj, "message")), code=_str(obj, "code", optional=True)
-        )
+        return Rejected(kind=kind, message=_str(obj, "message"), code=_opt_str(obj, "code"))
     raise ContractError(f"field 'outcome' must be 'accepted' or 'rejected', got {kind_of_answer!r}")
 
 

@@ -60,7 +60,9 @@ def judge(
     expected = expected_wire(case, exp, scratch)
     actual = outcome_to_wire(outcome)
     if isinstance(outcome, Errored):
-        return Verdict("error", f"implementation errored: {outcome.message}", None, expected, actual)
+        return Verdict(
+            "error", f"implementation errored: {outcome.message}", None, expected, actual
+        )
     if exp.outcome == "accepted":
         if isinstance(outcome, Rejected):
             return Verdict(
@@ -73,9 +75,7 @@ def judge(
             )
         assert isinstance(outcome, Accepted)
         try:
-            result = compare(
-                expected["xml"], outcome.xml, mode=case.compare_mode, masks=case.masks
-            )
+            result = compare(expected["xml"], outcome.xml, mode=case.compare_mode, masks=case.masks)
         except XmlError as exc:
             return Verdict("fail", f"cannot compare: {exc}", None, expected, actual)
         if result.equal:

@@ -92,9 +92,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--expectations", default=None, help="JSON file of known failures of this implementation"
     )
-    group.addoption(
-        "--impl-timeout", type=float, default=None, help="seconds one request may take"
-    )
+    group.addoption("--impl-timeout", type=float, default=None, help="seconds one request may take")
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -112,7 +110,9 @@ def pytest_configure(config: pytest.Config) -> None:
             load_expectations(Path(known_file), {c.id for c in corpus.cases}) if known_file else {}
         )
     except CorpusError as exc:
-        raise pytest.UsageError(f"cannot load the corpus {corpus_dir}:\n  " + "\n  ".join(exc.problems)) from None
+        raise pytest.UsageError(
+            f"cannot load the corpus {corpus_dir}:\n  " + "\n  ".join(exc.problems)
+        ) from None
     except ExpectationsError as exc:
         raise pytest.UsageError(str(exc)) from None
     suite = Suite(
@@ -189,11 +189,17 @@ class CaseRunner:
         started = time.perf_counter()
         exp = case.expectation_for(profile.name)
         if exp is None:
-            self._finish(case, Verdict("not-applicable", f"undefined for profile {profile.name}"), started)
+            self._finish(
+                case, Verdict("not-applicable", f"undefined for profile {profile.name}"), started
+            )
             pytest.skip(f"not-applicable: case is undefined for profile {profile.name}")
         if not identity.supports(case.level, case.operation):
             why = f"{identity.name} does not support {case.level}/{case.operation}"
-            self._finish(case, Verdict("not-applicable", why, None, expected_wire(case, exp, adapter.scratch)), started)
+            self._finish(
+                case,
+                Verdict("not-applicable", why, None, expected_wire(case, exp, adapter.scratch)),
+                started,
+            )
             pytest.skip(f"not-applicable: {why}")
         request = Request(
             level=case.level,
@@ -212,7 +218,9 @@ class CaseRunner:
                 pytest.xfail(f"known {known.status}: {known.reason}\n{text}")
             pytest.fail(text, pytrace=False)
 
-    def _finish(self, case: Case, verdict: Verdict, started: float, known: Known | None = None) -> None:
+    def _finish(
+        self, case: Case, verdict: Verdict, started: float, known: Known | None = None
+    ) -> None:
         _record(
             self.item,
             CaseResult(

@@ -68,7 +68,12 @@ def test_errored_is_not_a_valid_answer() -> None:
         {"level": "syntax", "operation": "parse"},
         {"level": "nope", "operation": "parse", "xml": ""},
         {"level": "semantics", "operation": "create", "xml": "", "context": {"state": "asleep"}},
-        {"level": "semantics", "operation": "create", "xml": "", "context": {"state": "running", "flags": ["x"]}},
+        {
+            "level": "semantics",
+            "operation": "create",
+            "xml": "",
+            "context": {"state": "running", "flags": ["x"]},
+        },
         [],
     ],
 )

@@ -12,8 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from harness.results import load_results
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,7 +39,9 @@ def statuses(results: dict[str, Any]) -> dict[str, str]:
 
 
 def test_passing_implementation(mini_corpus: Path, tmp_path: Path) -> None:
-    code, results, out = suite("python:impls.tiny", tmp_path, "--profile", "alpha", corpus=mini_corpus)
+    code, results, out = suite(
+        "python:impls.tiny", tmp_path, "--profile", "alpha", corpus=mini_corpus
+    )
     assert code == 0, out
     assert statuses(results) == {
         "accepted-case": "pass",
@@ -60,7 +60,9 @@ def test_passing_implementation(mini_corpus: Path, tmp_path: Path) -> None:
 
 
 def test_undefined_profile_is_not_applicable(mini_corpus: Path, tmp_path: Path) -> None:
-    code, results, out = suite("python:impls.tiny", tmp_path, "--profile", "beta", corpus=mini_corpus)
+    code, results, out = suite(
+        "python:impls.tiny", tmp_path, "--profile", "beta", corpus=mini_corpus
+    )
     assert code == 0, out
     # beta defines only accepted-case
     assert statuses(results) == {
@@ -87,7 +89,9 @@ def test_failures_and_errors_fail_the_run(mini_corpus: Path, tmp_path: Path) -> 
     assert "RuntimeError: boom" in out
 
 
-def test_hanging_implementation_costs_one_timeout_per_case(mini_corpus: Path, tmp_path: Path) -> None:
+def test_hanging_implementation_costs_one_timeout_per_case(
+    mini_corpus: Path, tmp_path: Path
+) -> None:
     started = time.monotonic()
     code, results, _ = suite(
         "python:impls.fake:hang", tmp_path, "--impl-timeout", "0.5", corpus=mini_corpus
@@ -108,7 +112,12 @@ def test_known_failures_and_unexpected_pass(mini_corpus: Path, tmp_path: Path) -
         )
     )
     code, results, out = suite(
-        "python:impls.tiny", tmp_path / "r", "--profile", "alpha", "--expectations", str(known),
+        "python:impls.tiny",
+        tmp_path / "r",
+        "--profile",
+        "alpha",
+        "--expectations",
+        str(known),
         corpus=mini_corpus,
     )
     assert code == 0, out  # an unexpected pass is reported, not a failure
@@ -135,7 +144,9 @@ def test_bad_expectations_file(mini_corpus: Path, tmp_path: Path) -> None:
     assert "no-such-case: no such case in the corpus" in out
 
 
-def test_unknown_profile_and_broken_corpus_are_usage_errors(mini_corpus: Path, tmp_path: Path) -> None:
+def test_unknown_profile_and_broken_corpus_are_usage_errors(
+    mini_corpus: Path, tmp_path: Path
+) -> None:
     code, _, out = suite("python:impls.tiny", tmp_path, "--profile", "nope", corpus=mini_corpus)
     assert code == 4 and "unknown profile 'nope'" in out
     code, _, out = suite("python:impls.tiny", tmp_path, corpus=mini_corpus)
@@ -147,7 +158,9 @@ def test_unknown_profile_and_broken_corpus_are_usage_errors(mini_corpus: Path, t
 
 def test_parallel_run_gives_the_same_results(mini_corpus: Path, tmp_path: Path) -> None:
     _, serial, _ = suite("python:impls.fake:echo", tmp_path / "s", corpus=mini_corpus)
-    _, parallel, out = suite("python:impls.fake:echo", tmp_path / "p", "-n", "2", corpus=mini_corpus)
+    _, parallel, out = suite(
+        "python:impls.fake:echo", tmp_path / "p", "-n", "2", corpus=mini_corpus
+    )
     assert statuses(parallel) == statuses(serial), out
     assert parallel["footer"]["complete"] is True
 
@@ -155,10 +168,24 @@ def test_parallel_run_gives_the_same_results(mini_corpus: Path, tmp_path: Path) 
 def test_interrupted_run_leaves_a_valid_partial_report(mini_corpus: Path, tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=f"{TESTS}{os.pathsep}{REPO}")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", str(REPO / "conformance"), "--corpus", str(mini_corpus),
-         "--impl", "python:impls.fake:hang", "--impl-timeout", "30", "--report-dir", str(tmp_path / "reports"),
-         "-q"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(REPO / "conformance"),
+            "--corpus",
+            str(mini_corpus),
+            "--impl",
+            "python:impls.fake:hang",
+            "--impl-timeout",
+            "30",
+            "--report-dir",
+            str(tmp_path / "reports"),
+            "-q",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not list(tmp_path.glob("reports/*/results.json")):

@@ -77,7 +77,9 @@ class PythonAdapter:
         try:
             return identity_from_wire(answer)
         except ContractError as exc:
-            raise AdapterError(f"{self.connectable}: identify() answer is off-contract: {exc}") from exc
+            raise AdapterError(
+                f"{self.connectable}: identify() answer is off-contract: {exc}"
+            ) from exc
 
     def run(self, request: Request) -> Outcome:
         answer, error = _with_timeout(self._impl.run, request_to_wire(request), self._timeout)

@@ -58,7 +58,10 @@ malformed = Fake("malformed", {"outcome": "accepted", "xml": "<domainsnapshot><n
 wrong_root = Fake("wrong-root", {"outcome": "accepted", "xml": "<domain/>"})
 huge = Fake(
     "huge",
-    {"outcome": "accepted", "xml": "<domainsnapshot>" + "x" * (5 * 1024 * 1024) + "</domainsnapshot>"},
+    {
+        "outcome": "accepted",
+        "xml": "<domainsnapshot>" + "x" * (5 * 1024 * 1024) + "</domainsnapshot>",
+    },
 )
 entity = Fake(
     "entity",

@@ -1,0 +1,44 @@
+"""The outside implementation in examples/ runs as its README says."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "minimal"
+
+
+def test_snapmin_runs_clean_with_its_known_failures(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=f"{EXAMPLE}{os.pathsep}{REPO}")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "run",
+            "--impl",
+            "python:snapmin",
+            "-q",
+            "--expectations",
+            str(EXAMPLE / "known-failures.json"),
+            "--report-dir",
+            str(tmp_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    results = json.loads(next(tmp_path.glob("*/results.json")).read_text())
+    known = json.loads((EXAMPLE / "known-failures.json").read_text())["cases"]
+    by_status: dict[str, set[str]] = {}
+    for r in results["results"]:
+        by_status.setdefault(r["status"], set()).add(r["id"])
+    assert by_status.get("fail", set()) == set(known)  # fails exactly what it says it does
+    assert all(r["level"] == "syntax" for r in results["results"] if r["status"] == "pass")
+    assert results["footer"]["counts"]["unexpected-pass"] == 0
