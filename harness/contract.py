@@ -22,6 +22,8 @@ CONTRACT_VERSION = "1"
 
 #: Placeholder for the adapter's scratch directory in corpus paths.
 SCRATCH_TOKEN = "@SCRATCH@"
+#: Placeholder for the domain's UUID in corpus documents (a fresh one per request).
+UUID_TOKEN = "@UUID@"
 
 
 class Level(enum.StrEnum):
@@ -118,6 +120,8 @@ class Context:
     #: snapshot documents redefined (in order) before the request runs
     existing: tuple[str, ...] = ()
     persistent: bool = True
+    #: the domain's UUID; documents that embed a ``<domain>`` use it
+    uuid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,7 @@ def context_to_wire(context: Context) -> Wire:
             for d in context.disks
         ],
         "existing": list(context.existing),
+        "uuid": context.uuid,
     }
 
 
@@ -282,6 +287,7 @@ def context_from_wire(obj: object) -> Context:
         disks=tuple(disks),
         existing=tuple(existing),
         persistent=bool(obj.get("persistent", True)),
+        uuid=_opt_str(obj, "uuid"),
     )
 
 
@@ -385,6 +391,7 @@ __all__: Sequence[str] = [
     "CONTRACT_VERSION",
     "ERROR_CODE_KINDS",
     "SCRATCH_TOKEN",
+    "UUID_TOKEN",
     "Accepted",
     "Adapter",
     "Context",

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from harness.compare import compare
 from harness.contract import Accepted, Errored, Outcome, Rejected, outcome_to_wire
-from harness.corpus.model import Case, Expectation, Profile
+from harness.corpus.model import Case, Expectation, Profile, Tokens
 from harness.xmlsafe import XmlError
 
 Status = Literal["pass", "fail", "error", "not-applicable"]
@@ -22,11 +22,11 @@ class Verdict:
     actual: dict[str, Any] | None = None
 
 
-def expected_wire(case: Case, exp: Expectation, scratch: str) -> dict[str, Any]:
+def expected_wire(case: Case, exp: Expectation, tokens: Tokens) -> dict[str, Any]:
     """The expectation in the contract's wire shape (the XML read and substituted)."""
     if exp.outcome == "accepted":
         assert exp.output is not None
-        return {"outcome": "accepted", "xml": case.read(exp.output, scratch)}
+        return {"outcome": "accepted", "xml": case.read(exp.output, tokens)}
     wire: dict[str, Any] = {"outcome": "rejected", "kind": str(exp.kind)}
     if exp.code:
         wire["code"] = exp.code
@@ -55,9 +55,9 @@ def _rejection_mismatch(exp: Expectation, got: Rejected, profile: Profile) -> st
 
 
 def judge(
-    case: Case, exp: Expectation, outcome: Outcome, profile: Profile, scratch: str
+    case: Case, exp: Expectation, outcome: Outcome, profile: Profile, tokens: Tokens
 ) -> Verdict:
-    expected = expected_wire(case, exp, scratch)
+    expected = expected_wire(case, exp, tokens)
     actual = outcome_to_wire(outcome)
     if isinstance(outcome, Errored):
         return Verdict(

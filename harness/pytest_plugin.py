@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +21,15 @@ import pytest
 from harness import __version__
 from harness.adapters.base import AdapterError
 from harness.connectables import DEFAULT_CONNECTABLE, connect
-from harness.contract import CONTRACT_VERSION, Adapter, Identity, Request, identity_to_wire
+from harness.contract import (
+    CONTRACT_VERSION,
+    SCRATCH_TOKEN,
+    UUID_TOKEN,
+    Adapter,
+    Identity,
+    Request,
+    identity_to_wire,
+)
 from harness.corpus.loader import load_corpus
 from harness.corpus.model import Case, Corpus, CorpusError, Profile
 from harness.expectations import ExpectationsError, Known, load_expectations
@@ -93,6 +102,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--expectations", default=None, help="JSON file of known failures of this implementation"
     )
     group.addoption("--impl-timeout", type=float, default=None, help="seconds one request may take")
+    group.addoption(
+        "--allow-host",
+        action="store_true",
+        help="virsh:/libvirt: also on a host with domains of its own (docs/host.md)",
+    )
+    group.addoption(
+        "--dry-run", action="store_true", help="virsh: print the host commands, run none"
+    )
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -100,6 +117,11 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # host options reach the virsh:/libvirt: adapters (and xdist workers) via the environment
+    if config.getoption("allow_host"):
+        os.environ["SNAPCONFORM_ALLOW_HOST"] = "1"
+    if config.getoption("dry_run"):
+        os.environ["SNAPCONFORM_DRY_RUN"] = "1"
     for level in ("syntax", "semantics", "host"):
         config.addinivalue_line("markers", f"{level}: {level}-level corpus case")
     corpus_dir = Path(config.getoption("corpus") or default_corpus())
@@ -186,6 +208,7 @@ class CaseRunner:
         suite = self.suite
         adapter, identity, profile = suite.connect()
         case = suite.corpus.case(case_id)
+        tokens = {SCRATCH_TOKEN: adapter.scratch, UUID_TOKEN: str(uuid.uuid4())}
         started = time.perf_counter()
         exp = case.expectation_for(profile.name)
         if exp is None:
@@ -197,17 +220,17 @@ class CaseRunner:
             why = f"{identity.name} does not support {case.level}/{case.operation}"
             self._finish(
                 case,
-                Verdict("not-applicable", why, None, expected_wire(case, exp, adapter.scratch)),
+                Verdict("not-applicable", why, None, expected_wire(case, exp, tokens)),
                 started,
             )
             pytest.skip(f"not-applicable: {why}")
         request = Request(
             level=case.level,
             operation=case.operation,
-            xml=case.input_xml(adapter.scratch),
-            context=case.context(adapter.scratch),
+            xml=case.input_xml(tokens),
+            context=case.context(tokens),
         )
-        verdict = judge(case, exp, adapter.run(request), profile, adapter.scratch)
+        verdict = judge(case, exp, adapter.run(request), profile, tokens)
         known = suite.known.get(case.id)
         self._finish(case, verdict, started, known)
         if verdict.status in ("fail", "error"):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from harness.contract import CONTRACT_VERSION, kind_for_code
+from harness.contract import CONTRACT_VERSION, SCRATCH_TOKEN, UUID_TOKEN, kind_for_code
 from harness.corpus.loader import scan
 from harness.corpus.model import Case, Corpus, CorpusError, read_text, substitute
 from harness.xmlsafe import XmlError, parse_xml
@@ -21,7 +21,10 @@ LIBVIRT_RNG = Path("/usr/share/libvirt/schemas/domainsnapshot.rng")
 MALFORMED_TAG = "malformed-xml"
 
 SHOULD = re.compile(r"\bshould\b", re.IGNORECASE)
-LINT_SCRATCH = "/var/lib/snapconform-scratch"
+LINT_TOKENS = {
+    SCRATCH_TOKEN: "/var/lib/snapconform-scratch",
+    UUID_TOKEN: "5e3c0f00-5e30-4000-8000-00000000c0de",
+}
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def _rng_problems(case: Case, rng: etree.RelaxNG) -> list[str]:
     if case.rng is None:
         return []
     try:
-        doc = parse_xml(substitute(read_text(case.path / case.input), LINT_SCRATCH))
+        doc = parse_xml(substitute(read_text(case.path / case.input), LINT_TOKENS))
     except (XmlError, CorpusError, OSError, UnicodeDecodeError):
         valid = False
     else:
@@ -130,6 +133,37 @@ def _rename_problems(corpus: Corpus) -> list[str]:
             out.append(f"renames.json: old id {old!r} still exists as a case")
         if new not in ids and new not in corpus.renames:
             out.append(f"renames.json: {old!r} renamed to {new!r}, which is no case")
+    return out
+
+
+def _table_problems(corpus: Corpus) -> list[str]:
+    from harness.table.loader import load_axes, load_table, table_files
+
+    files = table_files(corpus.root)
+    if not files:
+        return []
+    try:
+        axes = load_axes(corpus.root)
+    except (OSError, KeyError, ValueError, CorpusError) as exc:
+        return [f"tables/axes.json: cannot load: {exc}"]
+    out = []
+    for profile in files:
+        where = f"tables/{profile}.json"
+        if profile not in corpus.profiles:
+            out.append(f"{where}: no profile {profile!r} in profiles/")
+            continue
+        try:
+            table = load_table(corpus.root, profile, axes)
+        except CorpusError as exc:
+            out.extend(exc.problems)
+            continue
+        out.extend(f"{where}: {p}" for p in table.problems(axes))
+        accepted = corpus.profiles[profile].provenance
+        for row in table.rows:
+            if row.result.defined and not {p["source"] for p in row.provenance} & accepted:
+                out.append(
+                    f"{where}: row {row.index}: no provenance that profile {profile!r} accepts"
+                )
     return out
 
 
@@ -161,6 +195,7 @@ def check(root: Path, *, use_rng: bool = True) -> Report:
             found += _rng_problems(case, rng)
         problems.extend(f"{case.id}: {p}" for p in found)
     problems.extend(_rename_problems(corpus))
+    problems.extend(_table_problems(corpus))
     if not corpus.cases:
         problems.append("the corpus has no case")
     return Report(problems, notices, corpus)

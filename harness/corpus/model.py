@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harness.contract import (
-    SCRATCH_TOKEN,
+    UUID_TOKEN,
     Context,
     DiskSpec,
     DomainState,
@@ -71,8 +71,14 @@ def read_text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def substitute(text: str, scratch: str) -> str:
-    return text.replace(SCRATCH_TOKEN, scratch)
+#: Values for the corpus's placeholders (``@SCRATCH@``, ``@UUID@``) in one request.
+Tokens = Mapping[str, str]
+
+
+def substitute(text: str, tokens: Tokens) -> str:
+    for token, value in tokens.items():
+        text = text.replace(token, value)
+    return text
 
 
 @dataclass(frozen=True)
@@ -99,12 +105,12 @@ class Case:
     def profiles(self) -> frozenset[str]:
         return frozenset(p for e in self.expectations for p in e.profiles)
 
-    def read(self, name: str, scratch: str | None = None) -> str:
+    def read(self, name: str, tokens: Tokens | None = None) -> str:
         text = read_text(self.path / name)
-        return text if scratch is None else substitute(text, scratch)
+        return text if tokens is None else substitute(text, tokens)
 
-    def input_xml(self, scratch: str | None = None) -> str:
-        return self.read(self.input, scratch)
+    def input_xml(self, tokens: Tokens | None = None) -> str:
+        return self.read(self.input, tokens)
 
     def files(self) -> frozenset[str]:
         """Every file of the case folder the metadata refers to."""
@@ -114,8 +120,8 @@ class Case:
             names.update(self.context_data.get("existing", []))
         return frozenset(names)
 
-    def context(self, scratch: str) -> Context | None:
-        """The request context, with ``@SCRATCH@`` replaced by ``scratch``."""
+    def context(self, tokens: Tokens) -> Context | None:
+        """The request context, with the placeholders replaced by ``tokens``."""
         data = self.context_data
         if data is None:
             return None
@@ -125,7 +131,7 @@ class Case:
             disks.append(
                 DiskSpec(
                     target=d["target"],
-                    source=None if source is None else substitute(source, scratch),
+                    source=None if source is None else substitute(source, tokens),
                     format=d.get("format", "qcow2"),
                     device=d.get("device", "disk"),
                     bus=d.get("bus", "virtio"),
@@ -138,8 +144,9 @@ class Case:
             state=DomainState(data["state"]),
             flags=frozenset(Flag(f) for f in data.get("flags", [])),
             disks=tuple(disks),
-            existing=tuple(self.read(name, scratch) for name in data.get("existing", [])),
+            existing=tuple(self.read(name, tokens) for name in data.get("existing", [])),
             persistent=data.get("persistent", True),
+            uuid=tokens.get(UUID_TOKEN),
         )
 
 
