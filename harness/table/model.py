@@ -1,0 +1,156 @@
+"""Tables as data: axes, rows that cover sets of cells, and the cells they expand to."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+AXES = ("state", "memory", "disk", "disk_only", "format")
+Value = str | bool
+
+
+@dataclass(frozen=True, order=True)
+class CellKey:
+    state: str
+    memory: str
+    disk: str
+    disk_only: bool
+    format: str
+    flags: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """Stable case id of the cell, e.g. ``table-running-omit-external-off-qcow2``."""
+        parts = [
+            "table",
+            self.state,
+            self.memory,
+            self.disk,
+            "diskonly" if self.disk_only else "full",
+            self.format,
+            *self.flags,
+        ]
+        return "-".join(parts)
+
+    def describe(self) -> str:
+        flags = " ".join(f"--{f}" for f in (("disk-only",) if self.disk_only else ()) + self.flags)
+        return f"{self.state} domain, memory {self.memory}, disk {self.disk}, {self.format}" + (
+            f", {flags}" if flags else ""
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: str  # accepted | invalid | unsupported | undefined
+    memory: str | None = None
+    disk: str | Mapping[str, str] | None = None
+    state: str | None = None
+    mechanism: str | None = None
+    reason: str | None = None
+    code: str | None = None
+    message: str | None = None
+    effects: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Result:
+        disk = data.get("disk")
+        return cls(
+            outcome=data["outcome"],
+            memory=data.get("memory"),
+            disk=dict(disk) if isinstance(disk, Mapping) else disk,
+            state=data.get("state"),
+            mechanism=data.get("mechanism"),
+            reason=data.get("reason"),
+            code=data.get("code"),
+            message=data.get("message"),
+            effects=tuple(data.get("effects", ())),
+        )
+
+    @property
+    def defined(self) -> bool:
+        return self.outcome != "undefined"
+
+    def essence(self) -> tuple[Any, ...]:
+        """What two profiles must share to agree on a cell: outcome and resolved modes."""
+        disk = tuple(sorted(self.disk.items())) if isinstance(self.disk, Mapping) else self.disk
+        return (self.outcome, self.memory, disk)
+
+
+@dataclass(frozen=True)
+class Row:
+    values: Mapping[str, tuple[Value, ...]]
+    result: Result
+    flags: tuple[str, ...] = ()
+    marker: str = ""
+    provenance: tuple[Mapping[str, str], ...] = ()
+    note: str | None = None
+    index: int = 0
+
+    def cells(self) -> Iterator[CellKey]:
+        for combo in itertools.product(*(self.values[a] for a in AXES)):
+            state, memory, disk, disk_only, fmt = combo
+            yield CellKey(str(state), str(memory), str(disk), bool(disk_only), str(fmt), self.flags)
+
+
+@dataclass(frozen=True)
+class Axes:
+    values: Mapping[str, tuple[Value, ...]]
+    flags: tuple[str, ...]
+
+    def product(self) -> Iterator[CellKey]:
+        for combo in itertools.product(*(self.values[a] for a in AXES)):
+            state, memory, disk, disk_only, fmt = combo
+            yield CellKey(str(state), str(memory), str(disk), bool(disk_only), str(fmt))
+
+
+@dataclass(frozen=True)
+class Table:
+    profile: str
+    description: str
+    rows: tuple[Row, ...]
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def cells(self) -> dict[CellKey, tuple[Row, Result]]:
+        """Every cell the rows cover (the first row wins; `problems` reports overlaps)."""
+        out: dict[CellKey, tuple[Row, Result]] = {}
+        for row in self.rows:
+            for key in row.cells():
+                out.setdefault(key, (row, row.result))
+        return out
+
+    def defined_cells(self) -> dict[CellKey, Result]:
+        return {k: r for k, (_, r) in self.cells().items() if r.defined}
+
+    def problems(self, axes: Axes) -> list[str]:
+        """Cells defined twice, values off the axes, cells of the product left out."""
+        out: list[str] = []
+        seen: dict[CellKey, int] = {}
+        for row in self.rows:
+            for axis in AXES:
+                bad = [v for v in row.values[axis] if v not in axes.values[axis]]
+                if bad:
+                    out.append(f"row {row.index}: {axis} values {bad} are not on the axis")
+            unknown_flags = [f for f in row.flags if f not in axes.flags]
+            if unknown_flags:
+                out.append(f"row {row.index}: unknown flags {unknown_flags}")
+            for key in row.cells():
+                if key in seen:
+                    out.append(f"row {row.index}: cell {key.id} already defined by row {seen[key]}")
+                else:
+                    seen[key] = row.index
+        missing = [k.id for k in axes.product() if k not in seen]
+        if missing:
+            shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+            out.append(
+                f"{len(missing)} cells of the axes are neither defined nor undefined: {shown}"
+            )
+        return out
+
+
+def expand(values: object, axis: str, axes: Axes) -> tuple[Value, ...]:
+    if values == "any":
+        return axes.values[axis]
+    assert isinstance(values, Sequence)
+    return tuple(values)
