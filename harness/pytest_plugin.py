@@ -31,12 +31,15 @@ from harness.contract import (
     identity_to_wire,
 )
 from harness.corpus.loader import load_corpus
-from harness.corpus.model import Case, Corpus, CorpusError, Profile
+from harness.corpus.model import Corpus, CorpusError, Profile
 from harness.expectations import ExpectationsError, Known, load_expectations
 from harness.judge import Verdict, expected_wire, judge
 from harness.paths import default_corpus
 from harness.profiles import ProfileError, select_profile
 from harness.results import CaseResult, ResultsWriter, RunHeader, new_run_id
+from harness.table.cells import judge_cell, request_for
+from harness.table.loader import load_table, table_files
+from harness.table.model import CellKey, Result
 
 PROPERTY = "snapconform"
 
@@ -70,6 +73,17 @@ class Suite:
     recorded: set[str] = field(default_factory=set)
     unexpected_passes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    _cells: dict[str, tuple[CellKey, Result]] | None = None
+
+    def cells(self) -> dict[str, tuple[CellKey, Result]]:
+        """The defined cells of the profile's combination table, by case id."""
+        if self._cells is None:
+            _, _, profile = self.connect()
+            self._cells = {}
+            if profile.name in table_files(self.corpus.root):
+                table = load_table(self.corpus.root, profile.name)
+                self._cells = {k.id: (k, r) for k, r in table.defined_cells().items()}
+        return self._cells
 
     def connect(self) -> tuple[Adapter, Identity, Profile]:
         if self.adapter is None:
@@ -124,6 +138,7 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["SNAPCONFORM_DRY_RUN"] = "1"
     for level in ("syntax", "semantics", "host"):
         config.addinivalue_line("markers", f"{level}: {level}-level corpus case")
+    config.addinivalue_line("markers", "table: a cell of the profile's combination table")
     corpus_dir = Path(config.getoption("corpus") or default_corpus())
     try:
         corpus = load_corpus(corpus_dir)
@@ -176,7 +191,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "sc_case_id" in metafunc.fixturenames:
         suite = metafunc.config.stash[SUITE]
-        ids = [c.id for c in suite.corpus.cases]
+        ids = [c.id for c in suite.corpus.cases] + sorted(suite.cells())
         metafunc.parametrize("sc_case_id", ids, ids=ids)
 
 
@@ -187,14 +202,12 @@ def pytest_collection_modifyitems(
     for item in items:
         callspec = getattr(item, "callspec", None)
         case_id = callspec.params.get("sc_case_id") if callspec else None
-        if case_id is not None:
+        if case_id in suite.cells():
+            item.add_marker(pytest.mark.table)
+        elif case_id is not None:
             case = suite.corpus.case(case_id)
             item.add_marker(getattr(pytest.mark, case.level.value))
     suite.collected = len(items)
-
-
-def _record(item: pytest.Item, result: CaseResult) -> None:
-    item.user_properties.append((PROPERTY, json.dumps(result.to_json())))
 
 
 class CaseRunner:
@@ -207,22 +220,22 @@ class CaseRunner:
     def __call__(self, case_id: str) -> None:
         suite = self.suite
         adapter, identity, profile = suite.connect()
+        if case_id in suite.cells():
+            self._cell(case_id, adapter, identity, profile)
+            return
         case = suite.corpus.case(case_id)
         tokens = {SCRATCH_TOKEN: adapter.scratch, UUID_TOKEN: str(uuid.uuid4())}
         started = time.perf_counter()
+        level, operation = str(case.level), str(case.operation)
         exp = case.expectation_for(profile.name)
         if exp is None:
-            self._finish(
-                case, Verdict("not-applicable", f"undefined for profile {profile.name}"), started
-            )
-            pytest.skip(f"not-applicable: case is undefined for profile {profile.name}")
+            why = f"case is undefined for profile {profile.name}"
+            self._record(case_id, level, operation, Verdict("not-applicable", why), started)
+            pytest.skip(f"not-applicable: {why}")
         if not identity.supports(case.level, case.operation):
-            why = f"{identity.name} does not support {case.level}/{case.operation}"
-            self._finish(
-                case,
-                Verdict("not-applicable", why, None, expected_wire(case, exp, tokens)),
-                started,
-            )
+            why = f"{identity.name} does not support {level}/{operation}"
+            verdict = Verdict("not-applicable", why, None, expected_wire(case, exp, tokens))
+            self._record(case_id, level, operation, verdict, started)
             pytest.skip(f"not-applicable: {why}")
         request = Request(
             level=case.level,
@@ -232,34 +245,55 @@ class CaseRunner:
         )
         verdict = judge(case, exp, adapter.run(request), profile, tokens)
         known = suite.known.get(case.id)
-        self._finish(case, verdict, started, known)
+        self._record(case_id, level, operation, verdict, started, known)
+        self._raise(case_id, case.description, verdict, known)
+
+    def _cell(self, case_id: str, adapter: Adapter, identity: Identity, profile: Profile) -> None:
+        key, expected = self.suite.cells()[case_id]
+        started = time.perf_counter()
+        request = request_for(key, {SCRATCH_TOKEN: adapter.scratch})
+        operation = str(request.operation)
+        if not identity.supports(request.level, request.operation):
+            why = f"{identity.name} does not support {request.level}/{operation}"
+            self._record(case_id, "table", operation, Verdict("not-applicable", why), started)
+            pytest.skip(f"not-applicable: {why}")
+        verdict = judge_cell(key, expected, adapter.run(request), profile)
+        known = self.suite.known.get(case_id)
+        self._record(case_id, "table", operation, verdict, started, known)
+        self._raise(case_id, key.describe(), verdict, known)
+
+    def _raise(self, case_id: str, description: str, verdict: Verdict, known: Known | None) -> None:
         if verdict.status in ("fail", "error"):
-            text = f"[{verdict.status}] {case.id}: {case.description}\n{verdict.message}"
+            text = f"[{verdict.status}] {case_id}: {description}\n{verdict.message}"
             if verdict.diff:
                 text += "\n" + verdict.diff
             if known is not None:
                 pytest.xfail(f"known {known.status}: {known.reason}\n{text}")
             pytest.fail(text, pytrace=False)
 
-    def _finish(
-        self, case: Case, verdict: Verdict, started: float, known: Known | None = None
+    def _record(
+        self,
+        case_id: str,
+        level: str,
+        operation: str,
+        verdict: Verdict,
+        started: float,
+        known: Known | None = None,
     ) -> None:
-        _record(
-            self.item,
-            CaseResult(
-                id=case.id,
-                level=str(case.level),
-                operation=str(case.operation),
-                status=verdict.status,
-                expected=verdict.expected,
-                actual=verdict.actual,
-                diff=verdict.diff,
-                message=verdict.message,
-                duration=round(time.perf_counter() - started, 6),
-                known=None if known is None else known.status,
-                unexpected_pass=known is not None and verdict.status == "pass",
-            ),
+        result = CaseResult(
+            id=case_id,
+            level=level,
+            operation=operation,
+            status=verdict.status,
+            expected=verdict.expected,
+            actual=verdict.actual,
+            diff=verdict.diff,
+            message=verdict.message,
+            duration=round(time.perf_counter() - started, 6),
+            known=None if known is None else known.status,
+            unexpected_pass=known is not None and verdict.status == "pass",
         )
+        self.item.user_properties.append((PROPERTY, json.dumps(result.to_json())))
 
 
 @pytest.fixture

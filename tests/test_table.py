@@ -1,0 +1,180 @@
+"""The combination table: coverage checks, the seed's layout, cells as requests."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.contract import Accepted, Errored, Rejected, RejectionKind
+from harness.corpus.lint import check
+from harness.corpus.model import Profile
+from harness.paths import default_corpus
+from harness.table.cells import judge_cell, request_for
+from harness.table.loader import load_axes, load_table
+from harness.table.model import CellKey, Result
+from harness.table.render import diff_profiles, render
+
+CORPUS = default_corpus()
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+
+
+def seed_rows() -> list[list[str]]:
+    """The table rows of the seed commit message, as whitespace-separated words."""
+    text = " ".join(p.read_text() for p in sorted(SEED.glob("*.txt")))
+    start = text.index("-----------------------------------------")
+    end = text.index("* docs/schemas")
+    body = text[start:end].strip("- ")
+    # rows start with 'offline' or 'online'
+    parts = re.split(r"\s(?=(?:offline|online)\s)", " " + body)
+    return [p.replace("|", " | ").split() for p in parts if p.strip()]
+
+
+@pytest.mark.skipif(not SEED.is_dir(), reason="the seed (../shared/seed) is not beside the repo")
+def test_plan_table_reproduces_the_seed_row_for_row() -> None:
+    rendered = render(load_table(CORPUS, "plan-1.0.1")).splitlines()
+    rows = [line.replace("|", " | ").split() for line in rendered[2:] if "|" in line]
+
+    # the seed writes '|+memory' and '| memory' alike: compare words, markers split off
+    def words(row: list[str]) -> list[str]:
+        return [w for tok in row for w in re.split(r"^([+*])", tok) if w]
+
+    assert [words(r) for r in rows] == [words(r) for r in seed_rows()]
+    assert len(rows) == 25
+
+
+def test_bundled_tables_cover_their_axes() -> None:
+    axes = load_axes(CORPUS)
+    table = load_table(CORPUS, "plan-1.0.1", axes)
+    assert table.problems(axes) == []
+    assert len(table.defined_cells()) == 80
+
+
+def write_table(root: Path, rows: list[dict[str, object]]) -> None:
+    (root / "tables" / "plan-1.0.1.json").write_text(
+        json.dumps({"profile": "plan-1.0.1", "description": "a broken test table", "rows": rows})
+    )
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    dest = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dest)
+    return dest
+
+
+SEED_PROV = [{"source": "seed-design", "detail": "test row"}]
+
+
+def test_gaps_and_overlaps_are_reported(corpus_copy: Path) -> None:
+    row = {
+        "state": ["running"],
+        "memory": "any",
+        "disk": "any",
+        "disk_only": "any",
+        "format": "any",
+        "result": {"outcome": "invalid"},
+        "provenance": SEED_PROV,
+    }
+    write_table(corpus_copy, [row, dict(row, memory=["no"])])
+    problems = check(corpus_copy, use_rng=False).problems
+    assert any("already defined by row 1" in p for p in problems)
+    assert any("cells of the axes are neither defined nor undefined" in p for p in problems)
+
+
+def test_off_axis_values_and_missing_provenance(corpus_copy: Path) -> None:
+    row = {
+        "state": ["asleep"],
+        "memory": "any",
+        "disk": "any",
+        "disk_only": "any",
+        "format": "any",
+        "result": {"outcome": "invalid"},
+    }
+    write_table(corpus_copy, [row])
+    problems = check(corpus_copy, use_rng=False).problems
+    assert any("state values ['asleep'] are not on the axis" in p for p in problems)
+    assert any("no provenance that profile 'plan-1.0.1' accepts" in p for p in problems)
+
+
+def test_table_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["table", "--profile", "plan-1.0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "online  ext     ext    off       |*memory=ext disk=ext, via migrate+transaction" in out
+    assert main(["table", "--profile", "no-such-profile"]) == 1
+
+
+def test_diff_of_a_table_with_itself_is_empty() -> None:
+    table = load_table(CORPUS, "plan-1.0.1")
+    assert diff_profiles(table, table) == []
+
+
+PROFILE = Profile("p", "test profile", "message", frozenset({"seed-design"}))
+CELL = CellKey("running", "omit", "omit", False, "qcow2")
+
+
+def test_cell_request() -> None:
+    req = request_for(CellKey("shutoff", "external", "external", True, "raw"), {"@SCRATCH@": "/s"})
+    assert req.context is not None
+    assert "disk-only" in req.context.flags
+    assert req.context.disks[0].source == "/s/vda.img"
+    assert "file='/s/cell.mem'" in req.xml and "source file='/s/vda.cell.overlay'" in req.xml
+
+
+@pytest.mark.parametrize(
+    ("expected", "outcome", "status"),
+    [
+        (
+            Result("accepted", "internal", "internal"),
+            Accepted(
+                "<domainsnapshot><memory snapshot='internal'/><disks>"
+                "<disk name='vda' snapshot='internal'/></disks></domainsnapshot>"
+            ),
+            "pass",
+        ),
+        (
+            Result("accepted", "internal", "internal"),
+            Accepted(
+                "<domainsnapshot><memory snapshot='no'/><disks>"
+                "<disk name='vda' snapshot='internal'/></disks></domainsnapshot>"
+            ),
+            "fail",
+        ),
+        (
+            Result("accepted", "no", "default"),
+            Accepted(
+                "<domainsnapshot><memory snapshot='no'/><disks>"
+                "<disk name='vda' snapshot='external'/></disks></domainsnapshot>"
+            ),
+            "pass",
+        ),
+        (Result("invalid"), Rejected(RejectionKind.INVALID, "m"), "pass"),
+        (Result("invalid"), Rejected(RejectionKind.UNSUPPORTED, "m"), "fail"),
+        (
+            Result("unsupported", code="VIR_ERR_CONFIG_UNSUPPORTED", message="nothing selected"),
+            Rejected(
+                RejectionKind.UNSUPPORTED,
+                "unsupported configuration: nothing selected",
+                "VIR_ERR_CONFIG_UNSUPPORTED",
+            ),
+            "pass",
+        ),
+        (
+            Result("unsupported", code="VIR_ERR_CONFIG_UNSUPPORTED"),
+            Rejected(RejectionKind.UNSUPPORTED, "x", "VIR_ERR_NO_SUPPORT"),
+            "fail",
+        ),
+        (Result("invalid"), Errored("hung"), "error"),
+        (Result("invalid"), Accepted("<domainsnapshot/>"), "fail"),
+    ],
+)
+def test_judge_cell(expected: Result, outcome: object, status: str) -> None:
+    verdict = judge_cell(CELL, expected, outcome, PROFILE)  # type: ignore[arg-type]
+    assert verdict.status == status, verdict.message
+    if status == "fail":
+        assert "running domain, memory omit" in (verdict.message or "")
