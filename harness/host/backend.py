@@ -1,0 +1,101 @@
+"""The host operations the harness needs, as one protocol (virsh and binding implement it).
+
+Domains are always addressed by UUID, never by name. Every method raises
+:class:`~harness.host.errors.LibvirtFailure` for libvirt's refusal and
+:class:`~harness.host.errors.BackendDown` when the session or connection is unusable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+#: Snapshot creation flags by their virsh spelling (contract ``Flag`` values) plus
+#: "redefine", in the order virsh prints them in its usage text.
+SNAPSHOT_FLAGS = (
+    "redefine",
+    "current",
+    "no-metadata",
+    "halt",
+    "disk-only",
+    "reuse-external",
+    "quiesce",
+    "atomic",
+    "live",
+    "validate",
+)
+
+#: libvirt driver names as profiles spell them (virConnectGetType says "TEST").
+DRIVER_NAMES = {"QEMU": "QEMU", "TEST": "Test"}
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    driver: str  # "QEMU", "Test", ...
+    libvirt: str  # "9.0.0"
+    hypervisor: str  # "7.2.22"
+    uri: str
+
+
+@dataclass(frozen=True)
+class DomainRef:
+    name: str
+    uuid: str
+
+
+def version_text(number: int) -> str:
+    """libvirt's packed version number (major * 1e6 + minor * 1e3 + micro) as text."""
+    return f"{number // 1_000_000}.{number // 1000 % 1000}.{number % 1000}"
+
+
+def driver_name(raw: str) -> str:
+    return DRIVER_NAMES.get(raw.upper(), raw)
+
+
+class Backend(Protocol):
+    uri: str
+    #: True when each :meth:`fresh` starts from the driver's stock state (test driver)
+    ephemeral: bool
+
+    def info(self) -> HostInfo: ...
+
+    def fresh(self) -> None:
+        """Start a new session (for an ephemeral driver: from its stock state)."""
+
+    def list_domains(self) -> list[DomainRef]: ...
+
+    def domain_name(self, uuid: str) -> str | None:
+        """The name of the domain with this UUID, or None if there is none."""
+
+    def domain_xml(self, uuid: str, inactive: bool = False) -> str: ...
+
+    def domain_state(self, uuid: str) -> str:
+        """ "running", "paused", "shutoff" or another libvirt state word."""
+
+    def define(self, xml: str) -> None: ...
+
+    def create_transient(self, xml: str, paused: bool) -> None: ...
+
+    def start(self, uuid: str, paused: bool) -> None: ...
+
+    def suspend(self, uuid: str) -> None: ...
+
+    def resume(self, uuid: str) -> None: ...
+
+    def destroy(self, uuid: str) -> None: ...
+
+    def undefine(self, uuid: str) -> None:
+        """Undefine with its snapshot metadata (never its storage)."""
+
+    def snapshot_create(self, uuid: str, xml: str, flags: tuple[str, ...]) -> str | None:
+        """Create or redefine; the snapshot's name if libvirt said it."""
+
+    def snapshot_xml(self, uuid: str, name: str) -> str: ...
+
+    def current_snapshot_xml(self, uuid: str) -> str: ...
+
+    def snapshot_names(self, uuid: str) -> list[str]: ...
+
+    def snapshot_delete(self, uuid: str, name: str, metadata_only: bool) -> None: ...
+
+    def close(self) -> None: ...

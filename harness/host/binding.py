@@ -1,0 +1,214 @@
+"""The host protocol over the libvirt Python binding, or any module shaped like it.
+
+The module needs ``open(uri)``, the ``libvirtError`` exception (with ``get_error_code()``),
+the ``VIR_ERR_*`` code constants and the connection/domain/snapshot methods used below.
+Flag constants are read from the module when it has them, else libvirt's stable values.
+Each call runs in a daemon thread with a timeout: a stuck call costs one case.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from harness.host.backend import DomainRef, HostInfo, driver_name, version_text
+from harness.host.errors import BackendDown, LibvirtFailure
+
+T = TypeVar("T")
+
+#: libvirt's stable flag values (include/libvirt/libvirt-domain-snapshot.h and -domain.h)
+_SNAPSHOT_FLAGS = {
+    "redefine": ("VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE", 1 << 0),
+    "current": ("VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT", 1 << 1),
+    "no-metadata": ("VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA", 1 << 2),
+    "halt": ("VIR_DOMAIN_SNAPSHOT_CREATE_HALT", 1 << 3),
+    "disk-only": ("VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY", 1 << 4),
+    "reuse-external": ("VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT", 1 << 5),
+    "quiesce": ("VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE", 1 << 6),
+    "atomic": ("VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC", 1 << 7),
+    "live": ("VIR_DOMAIN_SNAPSHOT_CREATE_LIVE", 1 << 8),
+    "validate": ("VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE", 1 << 9),
+}
+_OTHER = {
+    "VIR_DOMAIN_START_PAUSED": 1 << 0,
+    "VIR_DOMAIN_XML_INACTIVE": 1 << 1,
+    "VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA": 1 << 1,
+    "VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY": 1 << 1,
+    "VIR_DOMAIN_NONE": 0,
+}
+#: virDomainState numbers -> state words (as virsh spells them, without the space)
+_STATES = {
+    0: "nostate",
+    1: "running",
+    2: "blocked",
+    3: "paused",
+    4: "shutdown",
+    5: "shutoff",
+    6: "crashed",
+    7: "pmsuspended",
+}
+
+
+class BindingBackend:
+    def __init__(self, module: Any, uri: str, *, timeout: float = 60.0) -> None:
+        self.module = module
+        self.uri = uri
+        # the test driver's state outlives a connection inside this process: not ephemeral
+        self.ephemeral = False
+        self.timeout = timeout
+        self._conn: Any = None
+        self._codes = {
+            getattr(module, n): n
+            for n in dir(module)
+            if n.startswith("VIR_ERR_")
+            and n not in ("VIR_ERR_NONE", "VIR_ERR_WARNING", "VIR_ERR_ERROR")
+            and isinstance(getattr(module, n), int)
+        }
+        register = getattr(module, "registerErrorHandler", None)
+        if callable(register):  # keep libvirt from printing every error on stderr
+            register(lambda _ctx, _err: None, None)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _flag(self, name: str) -> int:
+        return int(getattr(self.module, name, _OTHER[name]))
+
+    def _call(self, fn: Callable[[], T], what: str) -> T:
+        box: list[tuple[bool, Any]] = []
+
+        def work() -> None:
+            try:
+                box.append((True, fn()))
+            except BaseException as exc:  # handed to the caller's thread below
+                box.append((False, exc))
+
+        thread = threading.Thread(target=work, daemon=True, name="snapconform-libvirt")
+        thread.start()
+        thread.join(self.timeout)
+        if not box:
+            self._conn = None  # a stuck connection is not reused
+            raise BackendDown(f"libvirt did not answer {what} within {self.timeout:g} s")
+        ok, value = box[0]
+        if ok:
+            return value  # type: ignore[no-any-return]
+        error_type = getattr(self.module, "libvirtError", None)
+        if error_type is not None and isinstance(value, error_type):
+            number = value.get_error_code()
+            code = self._codes.get(number, f"VIR_ERR_{number}")
+            message = value.get_error_message() or str(value)
+            raise LibvirtFailure(str(message), code)
+        raise BackendDown(f"{what} raised {type(value).__name__}: {value}") from value
+
+    def _c(self) -> Any:
+        if self._conn is None:
+            self._conn = self._call(lambda: self.module.open(self.uri), f"open({self.uri!r})")
+        return self._conn
+
+    def _dom(self, uuid: str) -> Any:
+        conn = self._c()
+        return self._call(lambda: conn.lookupByUUIDString(uuid), f"lookupByUUIDString({uuid})")
+
+    # ------------------------------------------------------------------ protocol
+
+    def info(self) -> HostInfo:
+        conn = self._c()
+        return HostInfo(
+            driver=driver_name(str(self._call(conn.getType, "getType()"))),
+            libvirt=version_text(int(self._call(conn.getLibVersion, "getLibVersion()"))),
+            hypervisor=version_text(int(self._call(conn.getVersion, "getVersion()"))),
+            uri=str(self._call(conn.getURI, "getURI()")),
+        )
+
+    def fresh(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(LibvirtFailure, BackendDown):
+                self._call(conn.close, "close()")
+
+    def list_domains(self) -> list[DomainRef]:
+        conn = self._c()
+        doms = self._call(lambda: conn.listAllDomains(0), "listAllDomains()")
+        return [DomainRef(str(d.name()), str(d.UUIDString())) for d in doms]
+
+    def domain_name(self, uuid: str) -> str | None:
+        try:
+            return str(self._dom(uuid).name())
+        except LibvirtFailure as exc:
+            if exc.code == "VIR_ERR_NO_DOMAIN":
+                return None
+            raise
+
+    def domain_xml(self, uuid: str, inactive: bool = False) -> str:
+        dom = self._dom(uuid)
+        flags = self._flag("VIR_DOMAIN_XML_INACTIVE") if inactive else 0
+        return str(self._call(lambda: dom.XMLDesc(flags), "XMLDesc()"))
+
+    def domain_state(self, uuid: str) -> str:
+        dom = self._dom(uuid)
+        state = self._call(dom.state, "state()")
+        return _STATES.get(int(state[0]), str(state[0]))
+
+    def define(self, xml: str) -> None:
+        conn = self._c()
+        self._call(lambda: conn.defineXML(xml), "defineXML()")
+
+    def create_transient(self, xml: str, paused: bool) -> None:
+        conn = self._c()
+        flags = self._flag("VIR_DOMAIN_START_PAUSED") if paused else 0
+        self._call(lambda: conn.createXML(xml, flags), "createXML()")
+
+    def start(self, uuid: str, paused: bool) -> None:
+        dom = self._dom(uuid)
+        flags = self._flag("VIR_DOMAIN_START_PAUSED") if paused else 0
+        self._call(lambda: dom.createWithFlags(flags), "createWithFlags()")
+
+    def suspend(self, uuid: str) -> None:
+        dom = self._dom(uuid)
+        self._call(dom.suspend, "suspend()")
+
+    def resume(self, uuid: str) -> None:
+        dom = self._dom(uuid)
+        self._call(dom.resume, "resume()")
+
+    def destroy(self, uuid: str) -> None:
+        dom = self._dom(uuid)
+        self._call(dom.destroy, "destroy()")
+
+    def undefine(self, uuid: str) -> None:
+        dom = self._dom(uuid)
+        flags = self._flag("VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA")
+        self._call(lambda: dom.undefineFlags(flags), "undefineFlags()")
+
+    def snapshot_create(self, uuid: str, xml: str, flags: tuple[str, ...]) -> str | None:
+        dom = self._dom(uuid)
+        bits = 0
+        for f in flags:
+            name, value = _SNAPSHOT_FLAGS[f]
+            bits |= int(getattr(self.module, name, value))
+        snap = self._call(lambda: dom.snapshotCreateXML(xml, bits), "snapshotCreateXML()")
+        return None if snap is None else str(self._call(snap.getName, "getName()"))
+
+    def snapshot_xml(self, uuid: str, name: str) -> str:
+        dom = self._dom(uuid)
+        snap = self._call(lambda: dom.snapshotLookupByName(name, 0), "snapshotLookupByName()")
+        return str(self._call(lambda: snap.getXMLDesc(0), "getXMLDesc()"))
+
+    def current_snapshot_xml(self, uuid: str) -> str:
+        dom = self._dom(uuid)
+        snap = self._call(lambda: dom.snapshotCurrent(0), "snapshotCurrent()")
+        return str(self._call(lambda: snap.getXMLDesc(0), "getXMLDesc()"))
+
+    def snapshot_names(self, uuid: str) -> list[str]:
+        dom = self._dom(uuid)
+        return [str(n) for n in self._call(lambda: dom.snapshotListNames(0), "snapshotListNames()")]
+
+    def snapshot_delete(self, uuid: str, name: str, metadata_only: bool) -> None:
+        dom = self._dom(uuid)
+        snap = self._call(lambda: dom.snapshotLookupByName(name, 0), "snapshotLookupByName()")
+        flags = self._flag("VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY") if metadata_only else 0
+        self._call(lambda: snap.delete(flags), "delete()")
+
+    def close(self) -> None:
+        self.fresh()

@@ -1,0 +1,162 @@
+"""Removing what runs made: at the end of a run, and after a killed run.
+
+Order: domains first (destroyed, then undefined with their snapshot metadata; newest
+first), then the run directory (disk images, overlays, memory files, journal, lock). Every
+destructive step on a domain first checks that its UUID still names the journaled domain.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.host.backend import Backend
+from harness.host.domains import Fixtures
+from harness.host.errors import BackendDown, LibvirtFailure
+from harness.host.journal import RunDir, runs_under, stale_partials
+from harness.host.safety import (
+    SafetyError,
+    is_private_uri,
+    owned_run,
+    run_is_live,
+    verify_owned,
+)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM off while cleaning up (delivered afterwards)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def hold(signum: int, _frame: Any) -> None:
+        caught.append(signum)
+
+    for s in old:
+        signal.signal(s, hold)
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        if caught:
+            signal.raise_signal(caught[0])
+
+
+def remove_domain(backend: Backend, name: str, uuid: str) -> bool:
+    """Destroy and undefine our domain ``name``/``uuid``; False if it is already gone."""
+    if backend.domain_name(uuid) is None:
+        return False
+    verify_owned(backend, uuid, name)
+    if backend.domain_state(uuid) != "shutoff":
+        backend.destroy(uuid)
+    if backend.domain_name(uuid) is not None:  # a transient domain is gone once destroyed
+        backend.undefine(uuid)
+    return True
+
+
+def cleanup_live_run(backend: Backend, fixtures: Fixtures, run: RunDir) -> None:
+    """End of a run (success, failure, Ctrl-C, SIGTERM): remove everything it made."""
+    with signals_deferred():
+        problems: list[str] = []
+        try:
+            fixtures.teardown()
+        except (LibvirtFailure, BackendDown, SafetyError) as exc:
+            problems.append(str(exc))
+        if not backend.ephemeral:
+            for record in run.journal.live_domains():
+                try:
+                    remove_domain(backend, str(record["name"]), str(record["uuid"]))
+                    run.journal.append("removed", kind="domain", **_ids(record))
+                except (LibvirtFailure, BackendDown, SafetyError) as exc:
+                    problems.append(f"{record.get('name')}: {exc}")
+        if problems:
+            run.journal.append("cleanup-incomplete", problems=problems)
+            run.release()  # leave the journal for `snapconform cleanup`
+            return
+        run.remove()
+
+
+def _ids(record: dict[str, Any]) -> dict[str, str]:
+    return {"name": str(record.get("name")), "uuid": str(record.get("uuid"))}
+
+
+@dataclass
+class CleanupReport:
+    removed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def cleanup_dead_runs(
+    backend: Backend | None, uri: str, root: Path, *, dry_run: bool = False
+) -> CleanupReport:
+    """Remove what runs that are over left behind: from their journals, then (on a daemon
+    host) any domain whose name and metadata name a run that is over."""
+    report = CleanupReport()
+    for run in runs_under(root):
+        if run.is_live():
+            report.skipped.append(f"run {run.run_id} is still running")
+            continue
+        header = run.journal.header()
+        run_uri = str(header.get("uri", ""))
+        domains = run.journal.live_domains()
+        needs_host = domains and not is_private_uri(run_uri)
+        if needs_host and run_uri != uri:
+            report.skipped.append(
+                f"run {run.run_id} made domains on {run_uri}: "
+                f"run snapconform cleanup --uri {run_uri}"
+            )
+            continue
+        if needs_host and backend is not None:
+            failed = False
+            for record in domains:
+                what = f"domain {record.get('name')} ({record.get('uuid')})"
+                try:
+                    if dry_run:
+                        report.removed.append(f"would remove {what}")
+                        continue
+                    if remove_domain(backend, str(record["name"]), str(record["uuid"])):
+                        report.removed.append(what)
+                    run.journal.append("removed", kind="domain", **_ids(record))
+                except (LibvirtFailure, BackendDown, SafetyError) as exc:
+                    failed = True
+                    report.problems.append(f"{what}: {exc}")
+            if failed:
+                continue
+        report.removed.append(("would remove " if dry_run else "") + f"directory {run.path}")
+        if not dry_run:
+            run.remove()
+    for partial in stale_partials(root):
+        report.removed.append(("would remove " if dry_run else "") + f"directory {partial}")
+        if not dry_run:
+            shutil.rmtree(partial, ignore_errors=True)
+    if backend is not None and not is_private_uri(uri):
+        for ref in backend.list_domains():
+            owner = owned_run(backend, ref.name, ref.uuid)
+            if owner is None or run_is_live(*owner):
+                continue
+            what = f"domain {ref.name} ({ref.uuid}) of run {owner[0]}"
+            if dry_run:
+                report.removed.append(f"would remove {what}")
+                continue
+            try:
+                remove_domain(backend, ref.name, ref.uuid)
+                report.removed.append(what)
+            except (LibvirtFailure, BackendDown, SafetyError) as exc:
+                report.problems.append(f"{what}: {exc}")
+                continue
+            other = RunDir(owner[1], owner[0])
+            if other.path.is_dir() and not other.is_live():
+                report.removed.append(f"directory {other.path}")
+                other.remove()
+    return report

@@ -1,0 +1,375 @@
+"""Scratch domains ("fixtures"): provision, reset between cases, recreate, tear down.
+
+One fixture domain at a time per adapter. A case whose context needs the same disks and
+persistence as the current fixture reuses it after a *reset* (the case's snapshots deleted,
+metadata first, the definition restored, stray files removed, the state changed); anything
+the reset cannot restore with certainty (the domain still running on an overlay, a
+``no-metadata`` snapshot libvirt no longer knows about, an error mid-case) marks the fixture
+dirty, and the next case gets a new one (*recreate*). With ``fixture="recreate"`` every case
+gets a new one. On the test driver through virsh every case runs in a new virsh process,
+which starts from the driver's stock state, so the fixture is defined afresh each case.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid as uuidlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from harness.contract import DiskSpec, DomainState
+from harness.host.backend import Backend
+from harness.host.errors import BackendDown, LibvirtFailure
+from harness.host.journal import RunDir
+from harness.host.safety import (
+    HostOptions,
+    SafetyError,
+    is_private_uri,
+    metadata_element,
+    verify_owned,
+)
+from harness.xmlsafe import XmlError, parse_xml
+
+IMAGE_FORMATS = ("qcow2", "raw", "qed")
+IMAGE_SIZE = "64M"
+
+
+class ProvisionError(Exception):
+    """The context cannot be provisioned (an Errored case, not libvirt's answer)."""
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    disks: tuple[DiskSpec, ...]
+    persistent: bool = True
+    #: create the disks' images under scratch (False: sources are references only)
+    images: bool = True
+
+
+@dataclass
+class Fixture:
+    spec: DomainSpec
+    name: str
+    uuid: str
+    xml: str
+    dirty: str | None = None  # why the fixture cannot be reset
+
+
+@dataclass
+class Stats:
+    provisioned: int = 0
+    reused: int = 0
+    recreate_reasons: dict[str, int] = field(default_factory=dict)
+    prepare_seconds: float = 0.0
+    finish_seconds: float = 0.0
+
+
+def domain_xml(spec: DomainSpec, name: str, uuid: str, run: RunDir) -> str:
+    """A guest without an OS: 64 MiB, 1 vcpu, machine pc, no graphics, the given disks."""
+    E = etree.Element
+    dom = E("domain", type="qemu")
+    etree.SubElement(dom, "name").text = name
+    etree.SubElement(dom, "uuid").text = uuid
+    meta = etree.SubElement(dom, "metadata")
+    meta.append(etree.fromstring(metadata_element(run)))
+    etree.SubElement(dom, "memory", unit="MiB").text = "64"
+    etree.SubElement(dom, "vcpu").text = "1"
+    os_el = etree.SubElement(dom, "os")
+    etree.SubElement(os_el, "type", arch="x86_64", machine="pc").text = "hvm"
+    devices = etree.SubElement(dom, "devices")
+    for d in spec.disks:
+        disk = etree.SubElement(devices, "disk", type=d.type, device=d.device)
+        if d.snapshot is not None:
+            disk.set("snapshot", d.snapshot)
+        etree.SubElement(disk, "driver", name="qemu", type=d.format)
+        if d.source is not None:
+            attr = {"file": "file", "block": "dev", "dir": "dir"}.get(d.type, "file")
+            etree.SubElement(disk, "source", {attr: d.source})
+        etree.SubElement(disk, "target", dev=d.target, bus=d.bus)
+        if d.readonly:
+            etree.SubElement(disk, "readonly")
+    etree.indent(dom, "  ")
+    return etree.tostring(dom, encoding="unicode") + "\n"
+
+
+def disk_sources(xml: str) -> dict[str, str | None]:
+    """target -> source path of a domain definition's disks."""
+    root = parse_xml(xml, what="domain XML")
+    out: dict[str, str | None] = {}
+    for disk in root.iterfind("devices/disk"):
+        target = disk.find("target")
+        if target is None:
+            continue
+        source = disk.find("source")
+        path = None
+        if source is not None:
+            path = source.get("file") or source.get("dev") or source.get("dir")
+        out[str(target.get("dev"))] = path
+    return out
+
+
+def snapshot_traits(xml: str | None) -> tuple[bool, bool]:
+    """(wrote internal state into the images, made external files) for a snapshot XML."""
+    if not xml:
+        return False, False
+    try:
+        root = parse_xml(xml, what="snapshot XML")
+    except XmlError:
+        return True, True
+    memory = root.find("memory")
+    modes = [memory.get("snapshot", "")] if memory is not None else []
+    modes += [d.get("snapshot", "") for d in root.iterfind("disks/disk")]
+    return "internal" in modes, "external" in modes or "manual" in modes
+
+
+class Fixtures:
+    def __init__(
+        self,
+        backend: Backend,
+        run: RunDir,
+        options: HostOptions,
+        echo: Callable[[str], None] | None = None,
+    ) -> None:
+        self.backend = backend
+        self.run = run
+        self.options = options
+        self.current: Fixture | None = None
+        self.stats = Stats()
+        self._count = 0
+        self._images: DomainSpec | None = None  # the spec whose images exist in scratch
+        self._echo = echo or (lambda _line: None)
+
+    @property
+    def scratch(self) -> Path:
+        return self.run.scratch
+
+    # ------------------------------------------------------------------ per case
+
+    def prepare(self, spec: DomainSpec, state: DomainState) -> Fixture:
+        """A fixture with ``spec`` in ``state``, with no snapshots."""
+        started = time.perf_counter()
+        try:
+            return self._prepare(spec, state)
+        finally:
+            self.stats.prepare_seconds += time.perf_counter() - started
+
+    def _prepare(self, spec: DomainSpec, state: DomainState) -> Fixture:
+        if not spec.persistent and state == DomainState.SHUTOFF:
+            raise ProvisionError("a transient domain cannot be shut off")
+        fx = self.current
+        if self.backend.ephemeral:
+            self.backend.fresh()  # a new process: the driver's stock state, our domains gone
+            if fx is not None:
+                self.run.journal.append("removed", kind="domain", name=fx.name, uuid=fx.uuid)
+            self.current = fx = None
+        reason = self._reuse_problem(fx, spec)
+        if fx is not None and reason is None:
+            try:
+                self._bring_to(fx, state)
+                self._check_sources(fx)
+                self.stats.reused += 1
+                return fx
+            except (LibvirtFailure, ProvisionError) as exc:
+                reason = f"reset failed: {str(exc)[:60]}"
+        if fx is not None:
+            self.stats.recreate_reasons[reason or "?"] = (
+                self.stats.recreate_reasons.get(reason or "?", 0) + 1
+            )
+            self.teardown()
+        self._images_for(spec)
+        self.current = self._provision(spec, state)
+        self.stats.provisioned += 1
+        return self.current
+
+    def _reuse_problem(self, fx: Fixture | None, spec: DomainSpec) -> str | None:
+        if fx is None:
+            return "none yet"
+        if fx.spec != spec:
+            return "other disks"
+        if fx.dirty:
+            return fx.dirty
+        if self.options.fixture == "recreate":
+            return "recreate mode"
+        return None
+
+    def finish(
+        self, created: str | None, created_xml: str | None, flags: tuple[str, ...], clean: bool
+    ) -> None:
+        """Undo what a case did to the fixture (or mark it dirty when that is unsure)."""
+        started = time.perf_counter()
+        try:
+            self._finish(created, created_xml, flags, clean)
+        finally:
+            self.stats.finish_seconds += time.perf_counter() - started
+
+    def _finish(
+        self, created: str | None, created_xml: str | None, flags: tuple[str, ...], clean: bool
+    ) -> None:
+        fx = self.current
+        if fx is None or (self.backend.ephemeral and not self.options.dry_run):
+            return  # the next case starts a new process anyway
+        if not clean:
+            fx.dirty = "errored case"
+        internal, external = snapshot_traits(created_xml)
+        if created is not None and "no-metadata" in flags:
+            fx.dirty = "no-metadata snapshot"
+        try:
+            verify_owned(self.backend, fx.uuid, fx.name)
+            names = self.backend.snapshot_names(fx.uuid)
+            if created is not None and created in names and internal:
+                # the case's own snapshot holds internal state: delete it for real
+                try:
+                    self.backend.snapshot_delete(fx.uuid, created, metadata_only=False)
+                except LibvirtFailure as exc:
+                    fx.dirty = f"internal snapshot not deleted: {exc.code}"
+            # the test driver has no metadata-only delete, and no images to spare either
+            metadata_only = not is_private_uri(self.backend.uri)
+            for name in self.backend.snapshot_names(fx.uuid):
+                self.backend.snapshot_delete(fx.uuid, name, metadata_only=metadata_only)
+            if self.backend.snapshot_names(fx.uuid):
+                fx.dirty = "snapshots left"
+        except (LibvirtFailure, SafetyError) as exc:
+            fx.dirty = f"cleanup failed: {type(exc).__name__}"
+        if external:
+            state = self.backend.domain_state(fx.uuid)
+            if state != "shutoff" or not fx.spec.persistent:
+                fx.dirty = "external snapshot of an active domain"
+            else:
+                try:
+                    self.backend.define(fx.xml)  # back to the original disk sources
+                except LibvirtFailure:
+                    fx.dirty = "definition not restored"
+        if not fx.dirty:
+            self._clear_scratch(keep=self._image_paths(fx.spec))
+
+    # ------------------------------------------------------------------ pieces
+
+    def _bring_to(self, fx: Fixture, want: DomainState) -> None:
+        b, uuid = self.backend, fx.uuid
+        have = b.domain_state(uuid)
+        if have == str(want):
+            return
+        if want == DomainState.SHUTOFF:
+            b.destroy(uuid)
+            return
+        if have not in ("shutoff", "running", "paused"):
+            b.destroy(uuid)
+            have = "shutoff"
+        if have == "shutoff":
+            b.start(uuid, paused=False)  # not --paused: the test driver has no such flag
+            have = "running"
+        if want == DomainState.PAUSED and have == "running":
+            b.suspend(uuid)
+        elif want == DomainState.RUNNING and have == "paused":
+            b.resume(uuid)
+
+    def _check_sources(self, fx: Fixture) -> None:
+        if self.options.dry_run:
+            return
+        want = {d.target: d.source for d in fx.spec.disks}
+        for inactive in (False, True) if fx.spec.persistent else (False,):
+            got = disk_sources(self.backend.domain_xml(fx.uuid, inactive=inactive))
+            if got != want:
+                raise ProvisionError(f"disk sources are {got}, not {want}")
+
+    def _provision(self, spec: DomainSpec, state: DomainState) -> Fixture:
+        self._count += 1
+        name = f"{self.run.prefix}d{self._count}"
+        uuid = str(uuidlib.uuid4())
+        xml = domain_xml(spec, name, uuid, self.run)
+        self.run.journal.append("create", kind="domain", name=name, uuid=uuid, uri=self.backend.uri)
+        if spec.persistent:
+            self.backend.define(xml)
+        else:
+            self.backend.create_transient(xml, paused=False)
+        fx = Fixture(spec, name, uuid, xml)
+        self._bring_to(fx, state)
+        return fx
+
+    def teardown(self) -> None:
+        """Remove the current fixture domain (after checking it is still ours)."""
+        fx, self.current = self.current, None
+        if fx is None:
+            return
+        b = self.backend
+        if b.ephemeral:
+            b.fresh()
+        elif b.domain_name(fx.uuid) is not None:
+            verify_owned(b, fx.uuid, fx.name)
+            if b.domain_state(fx.uuid) != "shutoff":
+                b.destroy(fx.uuid)
+            if fx.spec.persistent and b.domain_name(fx.uuid) is not None:
+                b.undefine(fx.uuid)
+        self.run.journal.append("removed", kind="domain", name=fx.name, uuid=fx.uuid)
+
+    def _image_paths(self, spec: DomainSpec) -> set[Path]:
+        if not spec.images:
+            return set()
+        return {Path(d.source) for d in spec.disks if d.source is not None and d.type == "file"}
+
+    def _images_for(self, spec: DomainSpec) -> None:
+        """Make the spec's disk images (fresh ones: nothing of an earlier case survives).
+        Through virsh on the test driver, which never writes them, they are kept."""
+        if self.backend.ephemeral and self._images == spec:
+            return
+        self._clear_scratch(keep=set())
+        self._images = None
+        if not spec.images:
+            return
+        base = os.path.normpath(self.scratch)
+        for d in spec.disks:
+            if d.source is None:
+                continue
+            if d.type != "file":
+                raise ProvisionError(f"disk {d.target}: type {d.type!r} needs a host device")
+            path = os.path.normpath(d.source)
+            if not path.startswith(base + "/"):
+                raise ProvisionError(
+                    f"disk {d.target}: source {d.source} is outside the scratch directory"
+                )
+            if d.format not in IMAGE_FORMATS:
+                raise ProvisionError(f"disk {d.target}: cannot make a {d.format!r} image")
+            self._make_image(Path(path), d.format)
+        self._images = spec
+
+    def _make_image(self, path: Path, fmt: str) -> None:
+        cmd = ["qemu-img", "create", "-q", "-f", fmt, str(path), IMAGE_SIZE]
+        self.run.journal.append("create", kind="file", path=str(path))
+        if self.options.dry_run:
+            self._echo(" ".join(cmd))
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+        if result.returncode != 0:
+            raise ProvisionError(f"{' '.join(cmd)} failed: {result.stderr.strip()}")
+
+    def _clear_scratch(self, keep: set[Path]) -> None:
+        """Remove everything under scratch but ``keep`` (all of it is this run's)."""
+        if self.options.dry_run or not self.scratch.is_dir():
+            return
+        for entry in self.scratch.iterdir():
+            if entry in keep:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+
+__all__ = [
+    "BackendDown",
+    "DomainSpec",
+    "Fixture",
+    "Fixtures",
+    "ProvisionError",
+    "Stats",
+    "disk_sources",
+    "domain_xml",
+    "snapshot_traits",
+]

@@ -1,0 +1,171 @@
+"""The host protocol over a virsh shell session (or, with ``dry_run``, printed only)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from harness.host.backend import DomainRef, HostInfo, driver_name
+from harness.host.errors import LibvirtFailure, code_for_message
+from harness.host.virsh_session import Reply, VirshSession, quote
+
+_CREATED = re.compile(r"^Domain snapshot (.+?) created(?: from '.*')?\s*$", re.MULTILINE)
+_VERSION = {
+    "libvirt": re.compile(r"^Using library: libvirt (\S+)", re.MULTILINE),
+    "api": re.compile(r"^Using API: (\S+) (\S+)", re.MULTILINE),
+    "hypervisor": re.compile(r"^Running hypervisor: (\S+) (\S+)", re.MULTILINE),
+}
+
+
+def _printer(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+class VirshBackend:
+    """Commands address domains by UUID; XML goes through files in ``workdir``."""
+
+    def __init__(
+        self,
+        uri: str,
+        workdir: Path,
+        *,
+        virsh: str = "virsh",
+        timeout: float = 60.0,
+        dry_run: bool = False,
+        echo: Callable[[str], None] = _printer,
+    ) -> None:
+        self.uri = uri
+        self.ephemeral = uri.startswith("test:")
+        self.workdir = workdir
+        self.session = VirshSession(uri, virsh=virsh, timeout=timeout)
+        self.dry_run = dry_run
+        self._echo = echo
+        self._files = 0
+        self._dry_states: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _run(self, *words: str, mutates: bool = False) -> str:
+        line = " ".join(quote(w) for w in words)
+        if self.dry_run and mutates:
+            self._echo(f"virsh -c {self.uri} {line}")
+            return ""
+        reply: Reply = self.session.run(line)
+        message = reply.error
+        if message is not None:
+            raise LibvirtFailure(message, code_for_message(message))
+        return reply.out
+
+    def _file(self, xml: str, what: str) -> str:
+        self._files += 1
+        path = self.workdir / f"{what}-{self._files}.xml"
+        if self.dry_run:
+            self._echo(f"# write {path} ({len(xml)} characters)")
+        else:
+            self.workdir.mkdir(parents=True, exist_ok=True)
+            path.write_text(xml, encoding="utf-8")
+        return str(path)
+
+    # ------------------------------------------------------------------ protocol
+
+    def info(self) -> HostInfo:
+        text = self._run("version")
+        found = {k: rx.search(text) for k, rx in _VERSION.items()}
+        api, hyp, lib = found["api"], found["hypervisor"], found["libvirt"]
+        uri = self._run("uri").strip() or self.uri
+        return HostInfo(
+            driver=driver_name(api.group(1)) if api else "unknown",
+            libvirt=lib.group(1) if lib else "unknown",
+            hypervisor=hyp.group(2) if hyp else "unknown",
+            uri=uri,
+        )
+
+    def fresh(self) -> None:
+        if not self.dry_run:
+            self.session.start()
+        self._dry_states.clear()
+
+    def list_domains(self) -> list[DomainRef]:
+        uuids = [u.strip() for u in self._run("list", "--all", "--uuid").splitlines() if u.strip()]
+        refs = []
+        for uuid in uuids:
+            name = self.domain_name(uuid)
+            if name is not None:
+                refs.append(DomainRef(name, uuid))
+        return refs
+
+    def domain_name(self, uuid: str) -> str | None:
+        try:
+            return self._run("domname", uuid).strip() or None
+        except LibvirtFailure as exc:
+            # virsh's own words when no lookup (by UUID, id or name) finds the domain
+            if exc.code == "VIR_ERR_NO_DOMAIN" or exc.message.startswith("failed to get domain"):
+                return None
+            raise
+
+    def domain_xml(self, uuid: str, inactive: bool = False) -> str:
+        return self._run("dumpxml", uuid, *(["--inactive"] if inactive else []))
+
+    def domain_state(self, uuid: str) -> str:
+        if self.dry_run:
+            return self._dry_states.get(uuid, "shutoff")
+        return self._run("domstate", uuid).strip().replace("shut off", "shutoff")
+
+    def define(self, xml: str) -> None:
+        self._run("define", self._file(xml, "domain"), mutates=True)
+
+    def create_transient(self, xml: str, paused: bool) -> None:
+        path = self._file(xml, "domain")
+        self._run("create", path, *(["--paused"] if paused else []), mutates=True)
+
+    def start(self, uuid: str, paused: bool) -> None:
+        self._run("start", uuid, *(["--paused"] if paused else []), mutates=True)
+        self._dry_states[uuid] = "paused" if paused else "running"
+
+    def suspend(self, uuid: str) -> None:
+        self._run("suspend", uuid, mutates=True)
+        self._dry_states[uuid] = "paused"
+
+    def resume(self, uuid: str) -> None:
+        self._run("resume", uuid, mutates=True)
+        self._dry_states[uuid] = "running"
+
+    def destroy(self, uuid: str) -> None:
+        self._run("destroy", uuid, mutates=True)
+        self._dry_states[uuid] = "shutoff"
+
+    def undefine(self, uuid: str) -> None:
+        self._run("undefine", uuid, "--snapshots-metadata", mutates=True)
+
+    def snapshot_create(self, uuid: str, xml: str, flags: tuple[str, ...]) -> str | None:
+        path = self._file(xml, "snapshot")
+        out = self._run("snapshot-create", uuid, path, *(f"--{f}" for f in flags), mutates=True)
+        found = _CREATED.search(out)
+        return found.group(1) if found else None
+
+    def snapshot_xml(self, uuid: str, name: str) -> str:
+        if self.dry_run:
+            self._echo(f"virsh -c {self.uri} snapshot-dumpxml {uuid} {quote(name)}")
+            return f"<domainsnapshot><name>{name}</name></domainsnapshot>"
+        return self._run("snapshot-dumpxml", uuid, name)
+
+    def current_snapshot_xml(self, uuid: str) -> str:
+        if self.dry_run:
+            self._echo(f"virsh -c {self.uri} snapshot-current {uuid}")
+            return "<domainsnapshot><name>dry-run</name></domainsnapshot>"
+        return self._run("snapshot-current", uuid)
+
+    def snapshot_names(self, uuid: str) -> list[str]:
+        if self.dry_run:
+            return []
+        out = self._run("snapshot-list", uuid, "--name")
+        return [line for line in out.splitlines() if line.strip()]
+
+    def snapshot_delete(self, uuid: str, name: str, metadata_only: bool) -> None:
+        extra = ["--metadata"] if metadata_only else []
+        self._run("snapshot-delete", uuid, name, *extra, mutates=True)
+
+    def close(self) -> None:
+        self.session.close()
