@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +13,9 @@ from harness.connectables import DEFAULT_CONNECTABLE, KINDS
 from harness.corpus.lint import check
 from harness.corpus.loader import load_corpus
 from harness.corpus.model import CorpusError
+from harness.host import cli as host_cli
+from harness.http.serve import add_arguments as serve_arguments
+from harness.http.serve import serve
 from harness.paths import conformance_dir, default_corpus
 
 
@@ -21,7 +25,7 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
     pytest_args = [
         str(conformance_dir()),
         "--impl",
-        args.impl,
+        host_cli.impl_for(args, DEFAULT_CONNECTABLE),
         "--report-dir",
         str(Path(args.report_dir).resolve()),
     ]
@@ -39,6 +43,7 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         pytest_args += ["-n", args.n]
     if args.quiet:
         pytest_args.append("-q")
+    pytest_args += host_cli.pytest_arguments(args)
     return int(pytest.main(pytest_args + extra))
 
 
@@ -75,6 +80,112 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table(args: argparse.Namespace) -> int:
+    from harness.results import ResultsError, load_results
+    from harness.table.loader import load_table
+    from harness.table.model import CellKey
+    from harness.table.render import render
+
+    root = Path(args.corpus) if args.corpus else default_corpus()
+    if args.measure:
+        return _measure(args, root)
+    try:
+        table = load_table(root, args.profile)
+    except CorpusError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    statuses: dict[CellKey, str] | None = None
+    if args.results:
+        try:
+            results = load_results(Path(args.results))
+        except (ResultsError, OSError) as exc:
+            print(f"cannot read {args.results}: {exc}", file=sys.stderr)
+            return 1
+        by_id = {r["id"]: r["status"] for r in results["results"]}
+        statuses = {k: by_id[k.id] for k in table.cells() if k.id in by_id}
+    print(f"# {table.profile}: {table.description}")
+    print(render(table, statuses))
+    return 0
+
+
+def _measure(args: argparse.Namespace, root: Path) -> int:
+    from harness.adapters.base import AdapterError
+    from harness.connectables import connect
+    from harness.table.loader import load_axes, table_files
+    from harness.table.measure import dump_table, measure_cells, table_document
+
+    if args.measure.startswith("python:"):
+        print(
+            "refusing to measure a python: implementation: a table is measured on a real "
+            "libvirt (virsh:URI or libvirt:URI), never on our own code",
+            file=sys.stderr,
+        )
+        return 2
+    if not args.source:
+        print(
+            "--measure needs --source (the provenance, e.g. libvirt-9.0.0-live-qemu)",
+            file=sys.stderr,
+        )
+        return 2
+    axes = load_axes(root)
+    try:
+        adapter = connect(args.measure)
+        identity = adapter.identify()
+    except AdapterError as exc:
+        print(f"{args.measure}: {exc}", file=sys.stderr)
+        return 1
+    cells = list(axes.product())
+    try:
+        measured = measure_cells(
+            adapter, cells, lambda c: print(f"measuring {c.id}", file=sys.stderr)
+        )
+    except ValueError as exc:
+        print(f"a cell errored, nothing written: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        adapter.close()
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(identity.details.items()))
+    detail = f"measured by `snapconform table --measure {args.measure}` ({versions})"
+    existing = table_files(root).get(args.profile)
+    description = (
+        json.loads(existing.read_text())["description"] if existing else f"{args.profile}, measured"
+    )
+    formats = tuple(str(f) for f in axes.values["format"])
+    text = dump_table(
+        table_document(args.profile, description, measured, args.source, detail, formats)
+    )
+    if args.write:
+        target = root / "tables" / f"{args.profile}.json"
+        target.write_text(text, encoding="utf-8")
+        print(
+            f"wrote {target} ({len(measured)} cells); review the diff before committing",
+            file=sys.stderr,
+        )
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _diff_profiles(args: argparse.Namespace) -> int:
+    from harness.table.loader import load_table
+    from harness.table.render import diff_profiles, result_text
+
+    root = Path(args.corpus) if args.corpus else default_corpus()
+    try:
+        a, b = load_table(root, args.a), load_table(root, args.b)
+    except CorpusError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    diffs = diff_profiles(a, b)
+    for key, ra, rb in diffs:
+        print(
+            f"{key.describe()}\n  {a.profile}: {result_text(ra)}\n  {b.profile}: {result_text(rb)}"
+        )
+    both = len(a.defined_cells().keys() & b.defined_cells().keys())
+    print(f"{len(diffs)} of {both} cells defined by both profiles differ")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="snapconform",
@@ -104,10 +215,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--expectations", help="JSON file of this implementation's known failures")
     run.add_argument("--timeout", type=float, help="seconds one request may take (default 30)")
     run.add_argument("-q", "--quiet", action="store_true", help="less pytest output")
+    host_cli.add_run_arguments(run)
+    host_cli.add_cleanup_parser(sub)
 
     chk = sub.add_parser("check", help="lint a corpus (ours by default)")
     chk.add_argument("--corpus", help="corpus directory (default: the bundled corpus)")
     chk.add_argument("--no-rng", action="store_true", help="skip the libvirt RELAX NG checks")
+
+    srv = sub.add_parser(
+        "serve",
+        help="expose an implementation over the HTTP contract (docs/http.md)",
+        description="Serve an implementation at /v1/identify and /v1/run (OpenAPI at "
+        "/openapi.json). Loopback only unless a token is set.",
+    )
+    serve_arguments(srv)
 
     lst = sub.add_parser("list", help="print case ids, one per line")
     lst.add_argument("--corpus", help="corpus directory (default: the bundled corpus)")
@@ -115,6 +236,23 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--tag", action="append", help="only cases with this tag (repeatable)")
     lst.add_argument("--profile", help="only cases defined for this profile")
     lst.add_argument("-l", "--long", action="store_true", help="also print descriptions")
+
+    tbl = sub.add_parser("table", help="print a profile's combination table in the seed's layout")
+    tbl.add_argument("--profile", required=True)
+    tbl.add_argument("--results", help="a results.json: mark each row with the run's verdict")
+    tbl.add_argument("--corpus", help="corpus directory (default: the bundled corpus)")
+    tbl.add_argument(
+        "--measure",
+        metavar="CONNECTABLE",
+        help="run every cell on this real libvirt and print (or --write) the measured table",
+    )
+    tbl.add_argument("--source", help="with --measure: provenance source of the rows")
+    tbl.add_argument("--write", action="store_true", help="with --measure: write corpus/tables/")
+
+    dif = sub.add_parser("diff-profiles", help="cells on which two profiles' tables disagree")
+    dif.add_argument("a")
+    dif.add_argument("b")
+    dif.add_argument("--corpus", help="corpus directory (default: the bundled corpus)")
     return parser
 
 
@@ -127,9 +265,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return _run(args, extra)
-    if args.command == "check":
-        return _check(args)
-    return _list(args)
+    if args.command == "serve":
+        return serve(args)
+    commands = {"check": _check, "list": _list, "table": _table, "diff-profiles": _diff_profiles}
+    commands["cleanup"] = host_cli.cleanup_main
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

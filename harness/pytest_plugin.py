@@ -251,13 +251,14 @@ class CaseRunner:
     def _cell(self, case_id: str, adapter: Adapter, identity: Identity, profile: Profile) -> None:
         key, expected = self.suite.cells()[case_id]
         started = time.perf_counter()
-        request = request_for(key, {SCRATCH_TOKEN: adapter.scratch})
+        tokens = {SCRATCH_TOKEN: adapter.scratch}
+        request = request_for(key, tokens)
         operation = str(request.operation)
         if not identity.supports(request.level, request.operation):
             why = f"{identity.name} does not support {request.level}/{operation}"
             self._record(case_id, "table", operation, Verdict("not-applicable", why), started)
             pytest.skip(f"not-applicable: {why}")
-        verdict = judge_cell(key, expected, adapter.run(request), profile)
+        verdict = judge_cell(key, expected, adapter.run(request), profile, tokens)
         known = self.suite.known.get(case_id)
         self._record(case_id, "table", operation, verdict, started, known)
         self._raise(case_id, key.describe(), verdict, known)

@@ -8,6 +8,7 @@ the resolved memory and disk modes and the snapshot's state, or a rejection of a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from harness.contract import (
     SCRATCH_TOKEN,
@@ -81,9 +82,7 @@ def observe(outcome: Outcome) -> Result:
         return Result(outcome=str(outcome.kind), code=outcome.code, message=outcome.message)
     root = parse_xml(outcome.xml, what="answer XML")
     memory = root.find("memory")
-    disks = {
-        d.get("name", "?"): d.get("snapshot", "?") for d in root.iterfind("disks/disk")
-    }
+    disks = {d.get("name", "?"): d.get("snapshot", "?") for d in root.iterfind("disks/disk")}
     return Result(
         outcome="accepted",
         memory=None if memory is None else memory.get("snapshot"),
@@ -100,7 +99,11 @@ def _disk_matches(expected: str | Mapping[str, str] | None, actual: Mapping[str,
     return bool(actual) and all(mode == expected for mode in actual.values())
 
 
-def judge_cell(cell: CellKey, expected: Result, outcome: Outcome, profile: Profile) -> Verdict:
+def judge_cell(
+    cell: CellKey, expected: Result, outcome: Outcome, profile: Profile, tokens: Tokens
+) -> Verdict:
+    if expected.message:
+        expected = replace(expected, message=substitute(expected.message, tokens))
     want = _wire(expected)
     if isinstance(outcome, Errored):
         return Verdict("error", f"implementation errored: {outcome.message}", None, want, None)

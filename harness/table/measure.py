@@ -1,0 +1,90 @@
+"""Measure a profile's table on a trusted implementation (a real libvirt), for review.
+
+Like libvirt's VIR_TEST_REGENERATE_OUTPUT: every cell of the axes' product is run through
+the implementation and the observed result is written as a table file, one row per cell
+(both formats in one row where they agree). A human reviews the diff before it lands; the
+provenance names the command and the implementation's identity.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from harness.contract import SCRATCH_TOKEN, Adapter
+from harness.table.cells import observe, request_for
+from harness.table.model import CellKey, Result
+
+
+def measure_cells(
+    adapter: Adapter, cells: Iterable[CellKey], progress: Callable[[CellKey], None] | None = None
+) -> dict[CellKey, Result]:
+    out: dict[CellKey, Result] = {}
+    for cell in cells:
+        if progress is not None:
+            progress(cell)
+        outcome = adapter.run(request_for(cell, {SCRATCH_TOKEN: adapter.scratch}))
+        result = observe(outcome)  # an errored outcome raises: a measurement must be clean
+        if result.message:
+            result = replace(result, message=result.message.replace(adapter.scratch, SCRATCH_TOKEN))
+        out[cell] = result
+    return out
+
+
+def _result_json(result: Result) -> dict[str, Any]:
+    data: dict[str, Any] = {"outcome": result.outcome}
+    for key in ("memory", "disk", "state", "code", "message"):
+        value = getattr(result, key)
+        if value is not None:
+            data[key] = dict(value) if isinstance(value, dict) else value
+    return data
+
+
+def table_document(
+    profile: str,
+    description: str,
+    measured: dict[CellKey, Result],
+    source: str,
+    detail: str,
+    formats: tuple[str, ...],
+) -> dict[str, Any]:
+    """A table file: one row per cell, merged across formats where the results agree."""
+    stamp = datetime.now(UTC).date().isoformat()
+    groups: dict[tuple[Any, ...], list[tuple[str, Result]]] = {}
+    for cell, result in sorted(measured.items()):
+        key = (cell.state, cell.memory, cell.disk, cell.disk_only, cell.flags)
+        groups.setdefault(key, []).append((cell.format, result))
+    rows = []
+    for (state, memory, disk, disk_only, flags), found in groups.items():
+        parts: list[tuple[list[str], Result]]
+        if len({json.dumps(_result_json(r), sort_keys=True) for _, r in found}) == 1 and len(
+            found
+        ) == len(formats):
+            parts = [(list(formats), found[0][1])]
+        else:
+            parts = [([fmt], r) for fmt, r in found]
+        for fmts, result in parts:
+            row: dict[str, Any] = {
+                "state": [state],
+                "memory": [memory],
+                "disk": [disk],
+                "disk_only": [disk_only],
+                "format": fmts,
+                "result": _result_json(result),
+                "provenance": [{"source": source, "detail": f"{detail}, {stamp}"}],
+            }
+            if flags:
+                row["flags"] = list(flags)
+            rows.append(row)
+    return {"profile": profile, "description": description, "rows": rows}
+
+
+def dump_table(document: dict[str, Any]) -> str:
+    """JSON with one row per line, so a review diff shows one changed cell per line."""
+    head = {k: v for k, v in document.items() if k != "rows"}
+    lines = [json.dumps(head, indent=2)[:-2] + ',\n  "rows": [']
+    rows = [f"    {json.dumps(r, ensure_ascii=False)}" for r in document["rows"]]
+    return "\n".join(lines) + "\n" + ",\n".join(rows) + "\n  ]\n}\n"
