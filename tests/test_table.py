@@ -174,7 +174,7 @@ def test_cell_request() -> None:
     ],
 )
 def test_judge_cell(expected: Result, outcome: object, status: str) -> None:
-    verdict = judge_cell(CELL, expected, outcome, PROFILE)  # type: ignore[arg-type]
+    verdict = judge_cell(CELL, expected, outcome, PROFILE, {"@SCRATCH@": "/s"})  # type: ignore[arg-type]
     assert verdict.status == status, verdict.message
     if status == "fail":
         assert "running domain, memory omit" in (verdict.message or "")
