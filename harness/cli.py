@@ -150,9 +150,8 @@ def _measure(args: argparse.Namespace, root: Path) -> int:
     description = (
         json.loads(existing.read_text())["description"] if existing else f"{args.profile}, measured"
     )
-    formats = tuple(str(f) for f in axes.values["format"])
     text = dump_table(
-        table_document(args.profile, description, measured, args.source, detail, formats)
+        table_document(args.profile, description, measured, args.source, detail, axes)
     )
     if args.write:
         target = root / "tables" / f"{args.profile}.json"

@@ -61,6 +61,8 @@ class Profile:
     quiesce_needs_agent: bool = True
     #: a --no-metadata snapshot cannot be looked up afterwards
     no_metadata_forgets: bool = True
+    #: the driver refuses disks whose resolved mode is 'manual' (the test driver)
+    refuses_manual_disks: bool = False
     description: str = ""
 
 
@@ -104,6 +106,7 @@ LIBVIRT_9_0_TEST = Profile(
     cookie=False,
     quiesce_needs_agent=False,
     no_metadata_forgets=False,
+    refuses_manual_disks=True,
     description="libvirt 9.0.0 parser and formatter, test driver rules",
 )
 

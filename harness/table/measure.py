@@ -16,7 +16,7 @@ from typing import Any
 
 from harness.contract import SCRATCH_TOKEN, Adapter
 from harness.table.cells import observe, request_for
-from harness.table.model import CellKey, Result
+from harness.table.model import AXES, Axes, CellKey, Result
 
 
 def measure_cells(
@@ -43,18 +43,32 @@ def _result_json(result: Result) -> dict[str, Any]:
     return data
 
 
+def axes_order(axes: Axes) -> Callable[[CellKey], tuple[Any, ...]]:
+    """Sort key putting cells in the axes' own order (shutoff before running, ...)."""
+
+    def key(cell: CellKey) -> tuple[Any, ...]:
+        return (
+            *(axes.values[a].index(getattr(cell, a)) for a in AXES),
+            cell.flags,
+        )
+
+    return key
+
+
 def table_document(
     profile: str,
     description: str,
     measured: dict[CellKey, Result],
     source: str,
     detail: str,
-    formats: tuple[str, ...],
+    axes: Axes,
 ) -> dict[str, Any]:
     """A table file: one row per cell, merged across formats where the results agree."""
     stamp = datetime.now(UTC).date().isoformat()
+    formats = tuple(str(f) for f in axes.values["format"])
     groups: dict[tuple[Any, ...], list[tuple[str, Result]]] = {}
-    for cell, result in sorted(measured.items()):
+    for cell in sorted(measured, key=axes_order(axes)):
+        result = measured[cell]
         key = (cell.state, cell.memory, cell.disk, cell.disk_only, cell.flags)
         groups.setdefault(key, []).append((cell.format, result))
     rows = []

@@ -34,6 +34,8 @@ def value_label(table: Table, axis: str, values: Sequence[Value], defined: set[V
 
 
 def _modes(disk: str | Mapping[str, str] | None) -> str:
+    if isinstance(disk, Mapping) and len(disk) == 1:
+        disk = next(iter(disk.values()))
     if isinstance(disk, Mapping):
         return ",".join(f"{k}={RESULT_LABELS.get(v, v)}" for k, v in disk.items())
     return RESULT_LABELS.get(disk or "?", disk or "?")
