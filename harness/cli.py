@@ -176,12 +176,17 @@ def _diff_profiles(args: argparse.Namespace) -> int:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
     diffs = diff_profiles(a, b)
-    for key, ra, rb in diffs:
-        print(
-            f"{key.describe()}\n  {a.profile}: {result_text(ra)}\n  {b.profile}: {result_text(rb)}"
-        )
+    kinds: dict[str, int] = {}
+    for key, ra, rb, why in diffs:
+        kinds[why] = kinds.get(why, 0) + 1
+        print(f"{key.describe()}  [{why}]")
+        print(f"  {a.profile}: {result_text(ra)}\n  {b.profile}: {result_text(rb)}")
     both = len(a.defined_cells().keys() & b.defined_cells().keys())
-    print(f"{len(diffs)} of {both} cells defined by both profiles differ")
+    detail = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    print(
+        f"{len(diffs)} of {both} cells defined by both profiles differ"
+        + (f": {detail}" if detail else "")
+    )
     return 0
 
 

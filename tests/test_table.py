@@ -178,3 +178,38 @@ def test_judge_cell(expected: Result, outcome: object, status: str) -> None:
     assert verdict.status == status, verdict.message
     if status == "fail":
         assert "running domain, memory omit" in (verdict.message or "")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "why"),
+    [
+        (Result("accepted", "no", "internal"), Result("accepted", "no", {"vda": "internal"}), None),
+        (Result("accepted", "no", "default"), Result("accepted", "no", {"vda": "external"}), None),
+        (
+            Result("accepted", "no", "internal"),
+            Result("accepted", "no", {"vda": "external"}),
+            "disk modes",
+        ),
+        (
+            Result("accepted", "internal", "internal"),
+            Result("accepted", "no", "internal"),
+            "memory mode",
+        ),
+        (Result("accepted", "no", "internal"), Result("unsupported"), "accepted vs rejected"),
+        (Result("invalid"), Result("unsupported"), "rejection kind"),
+        (Result("invalid", code="A"), Result("invalid", code="B"), None),
+    ],
+)
+def test_result_difference(a: Result, b: Result, why: str | None) -> None:
+    assert a.difference(b) == why
+    assert b.difference(a) == why
+
+
+def test_plan_and_9_0_disagree_where_libvirt_changed() -> None:
+    plan, qemu = load_table(CORPUS, "plan-1.0.1"), load_table(CORPUS, "libvirt-9.0-qemu")
+    diffs = {key.id: why for key, _, _, why in diff_profiles(plan, qemu)}
+    # 9.0 rejects a running domain's snapshot without memory unless it is disk-only
+    assert diffs["table-running-no-omit-full-qcow2"] == "accepted vs rejected"
+    # 9.0 makes disk-only snapshots of a shut-off domain external, the plan said internal
+    assert diffs["table-shutoff-omit-omit-diskonly-qcow2"] == "disk modes"
+    assert "table-running-omit-omit-full-qcow2" not in diffs  # both: memory and disk internal

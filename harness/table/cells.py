@@ -91,14 +91,6 @@ def observe(outcome: Outcome) -> Result:
     )
 
 
-def _disk_matches(expected: str | Mapping[str, str] | None, actual: Mapping[str, str]) -> bool:
-    if expected is None or expected == "default":
-        return True  # the plan leaves each disk to its default mode
-    if isinstance(expected, Mapping):
-        return dict(expected) == dict(actual)
-    return bool(actual) and all(mode == expected for mode in actual.values())
-
-
 def judge_cell(
     cell: CellKey, expected: Result, outcome: Outcome, profile: Profile, tokens: Tokens
 ) -> Verdict:
@@ -126,9 +118,9 @@ def judge_cell(
     if got.outcome == "accepted":
         if expected.memory and got.memory != expected.memory:
             problems.append(f"memory {got.memory}, expected {expected.memory}")
-        assert isinstance(got.disk, Mapping)
-        if not _disk_matches(expected.disk, got.disk):
-            problems.append(f"disks {dict(got.disk)}, expected {expected.disk}")
+        want_modes, got_modes = expected.disk_modes(), got.disk_modes()
+        if want_modes is not None and got_modes != want_modes:
+            problems.append(f"disks {got.disk}, expected {expected.disk}")
         if expected.state and got.state != expected.state:
             problems.append(f"snapshot state {got.state}, expected {expected.state}")
     else:

@@ -72,10 +72,29 @@ class Result:
     def defined(self) -> bool:
         return self.outcome != "undefined"
 
-    def essence(self) -> tuple[Any, ...]:
-        """What two profiles must share to agree on a cell: outcome and resolved modes."""
-        disk = tuple(sorted(self.disk.items())) if isinstance(self.disk, Mapping) else self.disk
-        return (self.outcome, self.memory, disk)
+    def disk_modes(self) -> frozenset[str] | None:
+        """The set of resolved disk modes, or None when the result leaves them to the
+        default ('default' in the seed's table) or does not say."""
+        if self.disk is None or self.disk == "default":
+            return None
+        if isinstance(self.disk, Mapping):
+            return frozenset(self.disk.values())
+        return frozenset({self.disk})
+
+    def difference(self, other: Result) -> str | None:
+        """Why two results of one cell disagree (None if they agree): a different
+        outcome, or the same acceptance with other memory or disk modes."""
+        if self.outcome != other.outcome:
+            accepted = "accepted" in (self.outcome, other.outcome)
+            return "accepted vs rejected" if accepted else "rejection kind"
+        if self.outcome != "accepted":
+            return None
+        if self.memory and other.memory and self.memory != other.memory:
+            return "memory mode"
+        mine, theirs = self.disk_modes(), other.disk_modes()
+        if mine is not None and theirs is not None and mine != theirs:
+            return "disk modes"
+        return None
 
 
 @dataclass(frozen=True)

@@ -100,11 +100,12 @@ def _verdict(row: Row, statuses: Mapping[CellKey, str] | None) -> str:
     return f"   [FAIL {len(found) - passed}/{len(found)}]"
 
 
-def diff_profiles(a: Table, b: Table) -> list[tuple[CellKey, Result, Result]]:
-    """Cells both tables define on which they disagree (outcome or resolved modes)."""
+def diff_profiles(a: Table, b: Table) -> list[tuple[CellKey, Result, Result, str]]:
+    """Cells both tables define on which they disagree, with what the disagreement is."""
     cells_a, cells_b = a.defined_cells(), b.defined_cells()
-    return [
-        (k, cells_a[k], cells_b[k])
-        for k in sorted(cells_a.keys() & cells_b.keys())
-        if cells_a[k].essence() != cells_b[k].essence()
-    ]
+    out = []
+    for key in sorted(cells_a.keys() & cells_b.keys()):
+        why = cells_a[key].difference(cells_b[key])
+        if why is not None:
+            out.append((key, cells_a[key], cells_b[key], why))
+    return out
