@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -111,8 +110,7 @@ def _table(args: argparse.Namespace) -> int:
 def _measure(args: argparse.Namespace, root: Path) -> int:
     from harness.adapters.base import AdapterError
     from harness.connectables import connect
-    from harness.table.loader import load_axes, table_files
-    from harness.table.measure import dump_table, measure_cells, table_document
+    from harness.table.measure import measure_table
 
     if args.measure.startswith("python:"):
         print(
@@ -122,46 +120,34 @@ def _measure(args: argparse.Namespace, root: Path) -> int:
         )
         return 2
     if not args.source:
-        print(
-            "--measure needs --source (the provenance, e.g. libvirt-9.0.0-live-qemu)",
-            file=sys.stderr,
-        )
+        print("--measure needs --source (e.g. libvirt-9.0.0-live-qemu)", file=sys.stderr)
         return 2
-    axes = load_axes(root)
     try:
         adapter = connect(args.measure)
-        identity = adapter.identify()
+        text, count = measure_table(
+            adapter,
+            root,
+            args.profile,
+            args.source,
+            args.measure,
+            missing_only=args.missing,
+            progress=lambda c: print(f"measuring {c.id}", file=sys.stderr),
+        )
     except AdapterError as exc:
         print(f"{args.measure}: {exc}", file=sys.stderr)
         return 1
-    cells = list(axes.product())
-    try:
-        measured = measure_cells(
-            adapter, cells, lambda c: print(f"measuring {c.id}", file=sys.stderr)
-        )
     except ValueError as exc:
         print(f"a cell errored, nothing written: {exc}", file=sys.stderr)
         return 1
     finally:
-        adapter.close()
-    versions = ", ".join(f"{k} {v}" for k, v in sorted(identity.details.items()))
-    detail = f"measured by `snapconform table --measure {args.measure}` ({versions})"
-    existing = table_files(root).get(args.profile)
-    description = (
-        json.loads(existing.read_text())["description"] if existing else f"{args.profile}, measured"
-    )
-    text = dump_table(
-        table_document(args.profile, description, measured, args.source, detail, axes)
-    )
-    if args.write:
-        target = root / "tables" / f"{args.profile}.json"
-        target.write_text(text, encoding="utf-8")
-        print(
-            f"wrote {target} ({len(measured)} cells); review the diff before committing",
-            file=sys.stderr,
-        )
-    else:
+        if "adapter" in locals():
+            adapter.close()
+    if not args.write:
         sys.stdout.write(text)
+        return 0
+    target = root / "tables" / f"{args.profile}.json"
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target} ({count} cells measured); review the diff", file=sys.stderr)
     return 0
 
 
@@ -252,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tbl.add_argument("--source", help="with --measure: provenance source of the rows")
     tbl.add_argument("--write", action="store_true", help="with --measure: write corpus/tables/")
+    tbl.add_argument(
+        "--missing", action="store_true", help="with --measure: only the cells the table lacks"
+    )
 
     dif = sub.add_parser("diff-profiles", help="cells on which two profiles' tables disagree")
     dif.add_argument("a")

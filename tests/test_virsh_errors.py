@@ -40,6 +40,20 @@ SEEN_LIVE = [
     ),
     ("unsupported flags (0x10) in function testDomainSnapshotCreateXML", "VIR_ERR_INVALID_ARG"),
     (
+        "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY' is required by flag "
+        "'VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE'",
+        "VIR_ERR_INVALID_ARG",
+    ),
+    (
+        "missing existing file for disk vda: /s/vda.cell: No such file or directory",
+        "VIR_ERR_SYSTEM_ERROR",
+    ),
+    (
+        "Flags 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' and 'VIR_DOMAIN_SNAPSHOT_CREATE_HALT' "
+        "are mutually exclusive",
+        "VIR_ERR_INVALID_ARG",
+    ),
+    (
         "(domain_snapshot):8: Opening and ending tag mismatch: disks line 6 and domainsnapshot",
         "VIR_ERR_XML_DETAIL",
     ),

@@ -37,6 +37,12 @@ MESSAGE_PREFIXES: dict[str, str] = {
     "Guest agent is not responding": "VIR_ERR_AGENT_UNRESPONSIVE",
     # virCheckFlags() reports VIR_ERR_INVALID_ARG with its own text and no prefix
     "unsupported flags (": "VIR_ERR_INVALID_ARG",
+    # so do the flag-dependency checks (VIR_REQUIRE_FLAG_RET, VIR_EXCLUSIVE_FLAGS_RET):
+    # "Flag 'A' is required by flag 'B'", "Flags 'A' and 'B' are mutually exclusive"
+    "Flag 'VIR_": "VIR_ERR_INVALID_ARG",
+    "Flags 'VIR_": "VIR_ERR_INVALID_ARG",
+    # virReportSystemError() texts carry no prefix either (strerror is appended)
+    "missing existing file for disk": "VIR_ERR_SYSTEM_ERROR",
 }
 
 #: libxml2 parse errors come as VIR_ERR_XML_DETAIL, formatted "%s" (no prefix), e.g.

@@ -207,7 +207,8 @@ class HostRunner:
             name = self.backend.snapshot_create(fx.uuid, xml, flags)
         except LibvirtFailure as exc:
             return self._refusal(exc, tr, "snapshot create"), None, None
-        if name is None and "redefine" in flags:
+        if name is None and ("redefine" in flags or "no-metadata" in flags):
+            # virsh does not say the name then; a no-metadata snapshot is not the current one
             name = snapshot_name(xml)
         try:
             stored = (

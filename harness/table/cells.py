@@ -39,23 +39,36 @@ MEMORY_XML = {
     "manual": "<memory snapshot='manual'/>",
 }
 
-DISK_XML = {
-    "omit": "",
-    "no": "<disks><disk name='vda' snapshot='no'/></disks>",
-    "internal": "<disks><disk name='vda' snapshot='internal'/></disks>",
-    "external": (
-        "<disks><disk name='vda' snapshot='external'>"
-        f"<source file='{SCRATCH_TOKEN}/vda.{SNAPSHOT_NAME}.overlay'/></disk></disks>"
-    ),
-    "external-nosource": "<disks><disk name='vda' snapshot='external'/></disks>",
-    "manual": "<disks><disk name='vda' snapshot='manual'/></disks>",
-}
+#: the short names of two-disk specs ("int+ext": vda internal, vdb external)
+SHORT_SPECS = {"int": "internal", "ext": "external", "no": "no", "omit": "omit"}
+TARGETS = ("vda", "vdb")
+
+
+def disk_specs(spec: str) -> list[tuple[str, str]]:
+    """(target, spec) per domain disk: ``external`` alone is one disk, ``int+ext`` two."""
+    if "+" not in spec:
+        return [("vda", spec)]
+    parts = spec.split("+")
+    return [(t, SHORT_SPECS[p]) for t, p in zip(TARGETS, parts, strict=True)]
+
+
+def _disk_xml(target: str, spec: str) -> str:
+    if spec == "omit":
+        return ""
+    if spec == "external":
+        source = f"{SCRATCH_TOKEN}/{target}.{SNAPSHOT_NAME}.overlay"
+        return f"<disk name='{target}' snapshot='external'><source file='{source}'/></disk>"
+    mode = "external" if spec == "external-nosource" else spec
+    return f"<disk name='{target}' snapshot='{mode}'/>"
 
 
 def request_for(cell: CellKey, tokens: Tokens) -> Request:
+    specs = disk_specs(cell.disk)
+    listed = "".join(_disk_xml(t, s) for t, s in specs)
     xml = (
-        f"<domainsnapshot><name>{SNAPSHOT_NAME}</name>"
-        f"{MEMORY_XML[cell.memory]}{DISK_XML[cell.disk]}</domainsnapshot>"
+        f"<domainsnapshot><name>{SNAPSHOT_NAME}</name>{MEMORY_XML[cell.memory]}"
+        + (f"<disks>{listed}</disks>" if listed else "")
+        + "</domainsnapshot>"
     )
     suffix = "qcow2" if cell.format == "qcow2" else "img"
     flags = {Flag(f) for f in cell.flags}
@@ -64,10 +77,9 @@ def request_for(cell: CellKey, tokens: Tokens) -> Request:
     context = Context(
         state=DomainState(cell.state),
         flags=frozenset(flags),
-        disks=(
-            DiskSpec(
-                target="vda", source=f"{tokens[SCRATCH_TOKEN]}/vda.{suffix}", format=cell.format
-            ),
+        disks=tuple(
+            DiskSpec(target=t, source=f"{tokens[SCRATCH_TOKEN]}/{t}.{suffix}", format=cell.format)
+            for t, _ in specs
         ),
         uuid=None,
     )

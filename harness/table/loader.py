@@ -10,13 +10,27 @@ import jsonschema
 
 from harness.corpus.loader import corpus_schema
 from harness.corpus.model import CorpusError, read_text
-from harness.table.model import AXES, Axes, Result, Row, Table, expand
+from harness.table.model import AXES, Axes, Product, Result, Row, Table, expand
 
 
 def load_axes(root: Path) -> Axes:
-    data = json.loads(read_text(root / "tables" / "axes.json"))
-    values = {a: tuple(data["axes"][a]) for a in AXES}
-    return Axes(values=values, flags=tuple(data.get("flags", ())))
+    """The products of ``tables/axes.json``; :class:`CorpusError` if it is malformed."""
+    path = root / "tables" / "axes.json"
+    try:
+        data = json.loads(read_text(path))
+        products = tuple(
+            Product(
+                name=str(p["name"]),
+                values={a: tuple(p[a]) for a in AXES},
+                flag_sets=tuple(tuple(str(f) for f in fs) for fs in p.get("flags", [[]])),
+            )
+            for p in data["products"]
+        )
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise CorpusError([f"{path}: malformed axes: {type(exc).__name__}: {exc}"]) from None
+    if not products:
+        raise CorpusError([f"{path}: no product"])
+    return Axes(products=products)
 
 
 def table_files(root: Path) -> dict[str, Path]:

@@ -12,10 +12,12 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from harness.contract import SCRATCH_TOKEN, Adapter
 from harness.table.cells import observe, request_for
+from harness.table.loader import load_axes, load_table, table_files
 from harness.table.model import AXES, Axes, CellKey, Result
 
 
@@ -102,3 +104,55 @@ def dump_table(document: dict[str, Any]) -> str:
     lines = [json.dumps(head, indent=2)[:-2] + ',\n  "rows": [']
     rows = [f"    {json.dumps(r, ensure_ascii=False)}" for r in document["rows"]]
     return "\n".join(lines) + "\n" + ",\n".join(rows) + "\n  ]\n}\n"
+
+
+def existing_rows(
+    root: Path, profile: str
+) -> tuple[str | None, list[dict[str, Any]], set[CellKey]]:
+    """The description, rows and covered cells of the profile's current table, if any."""
+    path = table_files(root).get(profile)
+    if path is None:
+        return None, [], set()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data["description"], list(data["rows"]), set(load_table(root, profile).cells())
+
+
+def measure_table(
+    adapter: Adapter,
+    root: Path,
+    profile: str,
+    source: str,
+    connectable: str,
+    *,
+    missing_only: bool = False,
+    progress: Callable[[CellKey], None] | None = None,
+) -> tuple[str, int]:
+    """Measure the cells of the axes (only those the table lacks, with ``missing_only``) and
+    return the new table file's text and the number of cells measured."""
+    axes = load_axes(root)
+    description, rows, covered = existing_rows(root, profile)
+    cells = [k for k in axes.product() if not (missing_only and k in covered)]
+    identity = adapter.identify()
+    measured = measure_cells(adapter, cells, progress)
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(identity.details.items()))
+    detail = f"measured by `snapconform table --measure {connectable}` ({versions})"
+    document = table_document(
+        profile, description or f"{profile}, measured", measured, source, detail, axes
+    )
+    if missing_only:
+        order = axes_order(axes)
+
+        def first_cell(row: dict[str, Any]) -> tuple[Any, ...]:
+            first = [row[a][0] if isinstance(row[a], list) else axes.values[a][0] for a in AXES]
+            key = CellKey(
+                str(first[0]),
+                str(first[1]),
+                str(first[2]),
+                bool(first[3]),
+                str(first[4]),
+                tuple(row.get("flags", ())),
+            )
+            return (bool(key.flags), *order(key))
+
+        document["rows"] = sorted(rows + document["rows"], key=first_cell)
+    return dump_table(document), len(measured)

@@ -114,14 +114,50 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Axes:
+class Product:
+    """One block of cells: the product of its axis values and flag sets."""
+
+    name: str
     values: Mapping[str, tuple[Value, ...]]
-    flags: tuple[str, ...]
+    flag_sets: tuple[tuple[str, ...], ...]
+
+    def cells(self) -> Iterator[CellKey]:
+        for flags in self.flag_sets:
+            for combo in itertools.product(*(self.values[a] for a in AXES)):
+                state, memory, disk, disk_only, fmt = combo
+                yield CellKey(str(state), str(memory), str(disk), bool(disk_only), str(fmt), flags)
+
+
+@dataclass(frozen=True)
+class Axes:
+    """The cells every table covers: the union of the products. ``values`` is each axis's
+    union of values, in first-seen order (the order tables are printed in)."""
+
+    products: tuple[Product, ...]
+
+    @property
+    def values(self) -> Mapping[str, tuple[Value, ...]]:
+        out: dict[str, list[Value]] = {a: [] for a in AXES}
+        for product in self.products:
+            for axis in AXES:
+                out[axis].extend(v for v in product.values[axis] if v not in out[axis])
+        return {a: tuple(v) for a, v in out.items()}
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        names: list[str] = []
+        for product in self.products:
+            for flag_set in product.flag_sets:
+                names.extend(f for f in flag_set if f not in names)
+        return tuple(names)
 
     def product(self) -> Iterator[CellKey]:
-        for combo in itertools.product(*(self.values[a] for a in AXES)):
-            state, memory, disk, disk_only, fmt = combo
-            yield CellKey(str(state), str(memory), str(disk), bool(disk_only), str(fmt))
+        seen: set[CellKey] = set()
+        for block in self.products:
+            for key in block.cells():
+                if key not in seen:
+                    seen.add(key)
+                    yield key
 
 
 @dataclass(frozen=True)
@@ -159,6 +195,11 @@ class Table:
                     out.append(f"row {row.index}: cell {key.id} already defined by row {seen[key]}")
                 else:
                     seen[key] = row.index
+        on_axes = set(axes.product())
+        stray = [k.id for k in seen if k not in on_axes and self.cells()[k][1].defined]
+        if stray:
+            shown = ", ".join(sorted(stray)[:5]) + (" ..." if len(stray) > 5 else "")
+            out.append(f"{len(stray)} defined cells are in no product of the axes: {shown}")
         missing = [k.id for k in axes.product() if k not in seen]
         if missing:
             shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")

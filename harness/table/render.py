@@ -37,7 +37,7 @@ def _modes(disk: str | Mapping[str, str] | None) -> str:
     if isinstance(disk, Mapping) and len(disk) == 1:
         disk = next(iter(disk.values()))
     if isinstance(disk, Mapping):
-        return ",".join(f"{k}={RESULT_LABELS.get(v, v)}" for k, v in disk.items())
+        return ",".join(f"{k}:{RESULT_LABELS.get(v, v)}" for k, v in disk.items())
     return RESULT_LABELS.get(disk or "?", disk or "?")
 
 
