@@ -48,6 +48,8 @@ def result_text(result: Result) -> str:
             text += f", via {result.mechanism}"
         if result.state:
             text += f" (state {result.state})"
+        if result.effects:
+            text += "; " + "; ".join(result.effects)
         return text
     why = result.reason or result.message
     if result.outcome == "invalid":
