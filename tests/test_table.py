@@ -213,3 +213,20 @@ def test_plan_and_9_0_disagree_where_libvirt_changed() -> None:
     # 9.0 makes disk-only snapshots of a shut-off domain external, the plan said internal
     assert diffs["table-shutoff-omit-omit-diskonly-qcow2"] == "disk modes"
     assert "table-running-omit-omit-full-qcow2" not in diffs  # both: memory and disk internal
+
+
+def test_remeasurement_keeps_hand_confirmed_effects_only_when_the_result_is_unchanged() -> None:
+    from dataclasses import replace
+
+    from harness.table.measure import table_document
+
+    axes = load_axes(CORPUS)
+    table = load_table(CORPUS, "libvirt-9.0-qemu", axes)
+    (key, result), *_ = [(k, r) for k, r in table.defined_cells().items() if r.effects]
+    same = {key: replace(result, effects=())}
+    doc = table_document("p", "d", same, "libvirt-9.0.0-live-qemu", "measured by test", axes, table)
+    assert doc["rows"][0]["result"]["effects"] == list(result.effects)
+    assert len(doc["rows"][0]["provenance"]) == 2
+    changed = {key: Result("unsupported", code="VIR_ERR_CONFIG_UNSUPPORTED", message="x")}
+    doc = table_document("p", "d", changed, "libvirt-9.0.0-live-qemu", "measured", axes, table)
+    assert "effects" not in doc["rows"][0]["result"]

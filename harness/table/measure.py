@@ -18,7 +18,7 @@ from typing import Any
 from harness.contract import SCRATCH_TOKEN, Adapter
 from harness.table.cells import observe, request_for
 from harness.table.loader import load_axes, load_table, table_files
-from harness.table.model import AXES, Axes, CellKey, Result
+from harness.table.model import AXES, Axes, CellKey, Result, Table
 
 
 def measure_cells(
@@ -64,8 +64,14 @@ def table_document(
     source: str,
     detail: str,
     axes: Axes,
+    previous: Table | None = None,
 ) -> dict[str, Any]:
-    """A table file: one row per cell, merged across formats where the results agree."""
+    """A table file: one row per cell, merged across formats where the results agree.
+
+    Where ``previous`` (the table as it was) gave a cell the same result, its hand-confirmed
+    annotations (``effects`` and their provenance) are carried over, so a re-measurement does
+    not silently drop what a person checked."""
+    before = previous.cells() if previous is not None else {}
     stamp = datetime.now(UTC).date().isoformat()
     formats = tuple(str(f) for f in axes.values["format"])
     groups: dict[tuple[Any, ...], list[tuple[str, Result]]] = {}
@@ -94,6 +100,17 @@ def table_document(
             }
             if flags:
                 row["flags"] = list(flags)
+            cell = CellKey(state, memory, disk, disk_only, fmts[0], flags)
+            if cell in before:
+                old_row, old = before[cell]
+                if old.effects and replace(old, effects=()) == result:
+                    row["result"]["effects"] = list(old.effects)
+                    row["provenance"] += [
+                        dict(p)
+                        for p in old_row.provenance
+                        if p.get("source") == source
+                        and not p.get("detail", "").startswith("measured by")
+                    ]
             rows.append(row)
     return {"profile": profile, "description": description, "rows": rows}
 
@@ -136,8 +153,9 @@ def measure_table(
     measured = measure_cells(adapter, cells, progress)
     versions = ", ".join(f"{k} {v}" for k, v in sorted(identity.details.items()))
     detail = f"measured by `snapconform table --measure {connectable}` ({versions})"
+    previous = load_table(root, profile, axes) if description is not None else None
     document = table_document(
-        profile, description or f"{profile}, measured", measured, source, detail, axes
+        profile, description or f"{profile}, measured", measured, source, detail, axes, previous
     )
     if missing_only:
         order = axes_order(axes)
