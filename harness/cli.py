@@ -76,6 +76,14 @@ def _list(args: argparse.Namespace) -> int:
         if args.profile and args.profile not in case.profiles():
             continue
         print(f"{case.id}\t{case.description}" if args.long else case.id)
+    if args.cells:
+        from harness.table.loader import load_table, table_files
+
+        if args.cells not in table_files(root):
+            print(f"no table for profile {args.cells!r}", file=sys.stderr)
+            return 1
+        for key in sorted(load_table(root, args.cells).defined_cells()):
+            print(f"{key.id}\t{key.describe()}" if args.long else key.id)
     return 0
 
 
@@ -226,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--tag", action="append", help="only cases with this tag (repeatable)")
     lst.add_argument("--profile", help="only cases defined for this profile")
     lst.add_argument("-l", "--long", action="store_true", help="also print descriptions")
+    lst.add_argument(
+        "--cells", metavar="PROFILE", help="also the defined cells of PROFILE's table (table-...)"
+    )
 
     tbl = sub.add_parser("table", help="print a profile's combination table in the seed's layout")
     tbl.add_argument("--profile", required=True)

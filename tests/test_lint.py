@@ -176,3 +176,13 @@ def test_cli_exit_status(mini_corpus: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["check", "--corpus", str(mini_corpus), "--no-rng"]) == 1
     out = capsys.readouterr().out
     assert "1 problem(s)" in out and "referenced but missing" in out
+
+
+def test_list_filters_and_cells(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--level", "syntax", "--tag", "memory"]) == 0
+    ids = capsys.readouterr().out.split()
+    assert ids and all(i.startswith("syntax-") for i in ids)
+    assert main(["list", "--level", "syntax", "--cells", "plan-1.0.1"]) == 0
+    ids = capsys.readouterr().out.split()
+    assert sum(i.startswith("table-") for i in ids) == 80
+    assert main(["list", "--cells", "no-such-profile"]) == 1
