@@ -73,6 +73,7 @@ class Suite:
     recorded: set[str] = field(default_factory=set)
     unexpected_passes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
     _cells: dict[str, tuple[CellKey, Result]] | None = None
 
     def cells(self) -> dict[str, tuple[CellKey, Result]]:
@@ -158,6 +159,7 @@ def pytest_configure(config: pytest.Config) -> None:
         requested_profile=config.getoption("profile"),
         timeout=config.getoption("impl_timeout"),
         known=known,
+        dry_run=bool(config.getoption("dry_run")),
     )
     config.stash[SUITE] = suite
     config.pluginmanager.register(Recorder(suite), "snapconform-recorder")
@@ -243,7 +245,9 @@ class CaseRunner:
             xml=case.input_xml(tokens),
             context=case.context(tokens),
         )
-        verdict = judge(case, exp, adapter.run(request), profile, tokens)
+        outcome = adapter.run(request)
+        self._skip_if_dry_run(case_id, level, operation, started)
+        verdict = judge(case, exp, outcome, profile, tokens)
         known = suite.known.get(case.id)
         self._record(case_id, level, operation, verdict, started, known)
         self._raise(case_id, case.description, verdict, known)
@@ -258,10 +262,19 @@ class CaseRunner:
             why = f"{identity.name} does not support {request.level}/{operation}"
             self._record(case_id, "table", operation, Verdict("not-applicable", why), started)
             pytest.skip(f"not-applicable: {why}")
-        verdict = judge_cell(key, expected, adapter.run(request), profile, tokens)
+        outcome = adapter.run(request)
+        self._skip_if_dry_run(case_id, "table", operation, started)
+        verdict = judge_cell(key, expected, outcome, profile, tokens)
         known = self.suite.known.get(case_id)
         self._record(case_id, "table", operation, verdict, started, known)
         self._raise(case_id, key.describe(), verdict, known)
+
+    def _skip_if_dry_run(self, case_id: str, level: str, operation: str, started: float) -> None:
+        """A dry run prints what it would do; its cases are neither passed nor failed."""
+        if self.suite.dry_run:
+            why = "dry run: the host commands were printed, not run"
+            self._record(case_id, level, operation, Verdict("not-applicable", why), started)
+            pytest.skip(why)
 
     def _raise(self, case_id: str, description: str, verdict: Verdict, known: Known | None) -> None:
         if verdict.status in ("fail", "error"):

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from harness.results import load_results
 
@@ -195,3 +198,33 @@ def test_interrupted_run_leaves_a_valid_partial_report(mini_corpus: Path, tmp_pa
     proc.communicate(timeout=60)
     results = load_results(next(tmp_path.glob("reports/*/results.json")))
     assert results["footer"]["complete"] is False
+
+
+@pytest.mark.skipif(shutil.which("virsh") is None, reason="needs virsh")
+def test_dry_run_prints_commands_and_judges_nothing(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "run",
+            "--impl",
+            "virsh:test:///default",
+            "--dry-run",
+            "-k",
+            "sem-mem-omit-running",
+            "-q",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "[dry-run] virsh -c test:///default snapshot-create" in proc.stderr + proc.stdout
+    results = load_results(next(tmp_path.glob("*/results.json")))
+    assert results["results"]
+    assert {r["status"] for r in results["results"]} == {"not-applicable"}
