@@ -44,14 +44,26 @@ def _describe_rejection(kind: object, code: str | None, message: str | None) -> 
     return "rejected (" + ", ".join(parts) + ")"
 
 
+def rejection_detail_mismatch(
+    profile: Profile,
+    want_code: str | None,
+    want_message: str | None,
+    got_code: str | None,
+    got_message: str | None,
+) -> str | None:
+    """How a rejection's code or message misses what is expected, as far as the profile's
+    ``match`` asks (``code``: the code; ``message``: the code and a message substring)."""
+    if profile.match in ("code", "message") and want_code and got_code != want_code:
+        return f"error code {got_code or '(none)'}, expected {want_code}"
+    if profile.match == "message" and want_message and want_message not in (got_message or ""):
+        return f"message {got_message!r} does not contain {want_message!r}"
+    return None
+
+
 def _rejection_mismatch(exp: Expectation, got: Rejected, profile: Profile) -> str | None:
     if got.kind != exp.kind:
         return f"rejection kind {got.kind}, expected {exp.kind}"
-    if profile.match in ("code", "message") and exp.code and got.code != exp.code:
-        return f"error code {got.code or '(none)'}, expected {exp.code}"
-    if profile.match == "message" and exp.message and exp.message not in got.message:
-        return f"message {got.message!r} does not contain {exp.message!r}"
-    return None
+    return rejection_detail_mismatch(profile, exp.code, exp.message, got.code, got.message)
 
 
 def judge(

@@ -25,7 +25,7 @@ from harness.contract import (
     outcome_to_wire,
 )
 from harness.corpus.model import Profile, Tokens, substitute
-from harness.judge import Verdict
+from harness.judge import Verdict, rejection_detail_mismatch
 from harness.table.model import CellKey, Result
 from harness.xmlsafe import XmlError, parse_xml
 
@@ -136,14 +136,11 @@ def judge_cell(
         if expected.state and got.state != expected.state:
             problems.append(f"snapshot state {got.state}, expected {expected.state}")
     else:
-        if profile.match in ("code", "message") and expected.code and got.code != expected.code:
-            problems.append(f"error code {got.code}, expected {expected.code}")
-        if (
-            profile.match == "message"
-            and expected.message
-            and expected.message not in (got.message or "")
-        ):
-            problems.append(f"message {got.message!r} does not contain {expected.message!r}")
+        miss = rejection_detail_mismatch(
+            profile, expected.code, expected.message, got.code, got.message
+        )
+        if miss is not None:
+            problems.append(miss)
     if problems:
         return Verdict("fail", f"{where}: " + "; ".join(problems), None, want, actual)
     return Verdict("pass", None, None, want, actual)
