@@ -3,35 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.test_suite import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "minimal"
 
 
 def test_snapmin_runs_clean_with_its_known_failures(tmp_path: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=f"{EXAMPLE}{os.pathsep}{REPO}")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "harness",
-            "run",
-            "--impl",
-            "python:snapmin",
-            "-q",
-            "--expectations",
-            str(EXAMPLE / "known-failures.json"),
-            "--report-dir",
-            str(tmp_path),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    proc = run_cli(
+        "run",
+        "--impl",
+        "python:snapmin",
+        "-q",
+        "--expectations",
+        str(EXAMPLE / "known-failures.json"),
+        "--report-dir",
+        str(tmp_path),
+        path=EXAMPLE,
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
     results = json.loads(next(tmp_path.glob("*/results.json")).read_text())

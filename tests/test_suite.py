@@ -37,6 +37,18 @@ def suite(
     return proc.returncode, results, proc.stdout + proc.stderr
 
 
+def run_cli(*args: str, path: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """``python -m harness ARGS`` in a subprocess, with ``path`` and the repo importable."""
+    env = dict(os.environ, PYTHONPATH=f"{path}{os.pathsep}{REPO}")
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def statuses(results: dict[str, Any]) -> dict[str, str]:
     return {r["id"]: r["status"] for r in results["results"]}
 
@@ -202,26 +214,16 @@ def test_interrupted_run_leaves_a_valid_partial_report(mini_corpus: Path, tmp_pa
 
 @pytest.mark.skipif(shutil.which("virsh") is None, reason="needs virsh")
 def test_dry_run_prints_commands_and_judges_nothing(tmp_path: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "harness",
-            "run",
-            "--impl",
-            "virsh:test:///default",
-            "--dry-run",
-            "-k",
-            "sem-mem-omit-running",
-            "-q",
-            "--report-dir",
-            str(tmp_path),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    proc = run_cli(
+        "run",
+        "--impl",
+        "virsh:test:///default",
+        "--dry-run",
+        "-k",
+        "sem-mem-omit-running",
+        "-q",
+        "--report-dir",
+        str(tmp_path),
     )
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "[dry-run] virsh -c test:///default snapshot-create" in proc.stderr + proc.stdout
