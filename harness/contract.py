@@ -133,9 +133,39 @@ class Request:
 
 
 @dataclass(frozen=True)
+class View:
+    """What one more way of reading the snapshot back showed (a host has several: the
+    object the create call returned, a lookup by name, the current snapshot, the list).
+
+    ``name`` and ``xml`` are what the view showed, as far as it shows them (a list of names
+    shows no XML); both None means the view does not show the snapshot at all."""
+
+    source: str
+    name: str | None = None
+    xml: str | None = None
+
+
+@dataclass(frozen=True)
 class Accepted:
     xml: str
+    #: the other views of the stored definition, each of which must agree with ``xml``
+    views: tuple[View, ...] = ()
     outcome: Literal["accepted"] = "accepted"
+
+
+@dataclass(frozen=True)
+class Unstored:
+    """The request was carried out, but no definition was kept to read back (libvirt's
+    ``--no-metadata``): an outcome of its own, neither a definition nor a refusal.
+
+    ``effects`` are what the implementation saw the request do instead (an internal
+    snapshot inside an image, an overlay made the disk's source, a memory file written),
+    one short fact each; an implementation that cannot observe them gives none."""
+
+    name: str | None = None
+    effects: tuple[str, ...] = ()
+    detail: str | None = None
+    outcome: Literal["unstored"] = "unstored"
 
 
 @dataclass(frozen=True)
@@ -154,7 +184,7 @@ class Errored:
     outcome: Literal["errored"] = "errored"
 
 
-Outcome: TypeAlias = Accepted | Rejected | Errored
+Outcome: TypeAlias = Accepted | Unstored | Rejected | Errored
 
 
 @dataclass(frozen=True)
@@ -343,17 +373,42 @@ def identity_to_wire(identity: Identity) -> Wire:
     }
 
 
-def outcome_from_wire(obj: object) -> Accepted | Rejected:
+def _str_list(obj: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = obj.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ContractError(f"field {key!r} must be a list of strings")
+    return tuple(value)
+
+
+def _views(obj: Mapping[str, Any]) -> tuple[View, ...]:
+    raw = obj.get("views", [])
+    if not isinstance(raw, list):
+        raise ContractError("field 'views' must be a list")
+    views = []
+    for v in raw:
+        if not isinstance(v, Mapping):
+            raise ContractError("each view must be an object")
+        views.append(View(_str(v, "source"), _opt_str(v, "name"), _opt_str(v, "xml")))
+    return tuple(views)
+
+
+def outcome_from_wire(obj: object) -> Accepted | Unstored | Rejected:
     """Typed outcome from a ``run`` answer; :class:`ContractError` if off-contract.
 
-    An implementation answers ``accepted`` or ``rejected``; ``errored`` is the harness's
-    verdict on a malfunction and is not a valid answer.
+    An implementation answers ``accepted``, ``unstored`` or ``rejected``; ``errored`` is the
+    harness's verdict on a malfunction and is not a valid answer.
     """
     if not isinstance(obj, Mapping):
         raise ContractError(f"run must answer an object, got {type(obj).__name__}")
     kind_of_answer = obj.get("outcome")
     if kind_of_answer == "accepted":
-        return Accepted(xml=_str(obj, "xml"))
+        return Accepted(xml=_str(obj, "xml"), views=_views(obj))
+    if kind_of_answer == "unstored":
+        return Unstored(
+            name=_opt_str(obj, "name"),
+            effects=_str_list(obj, "effects"),
+            detail=_opt_str(obj, "detail"),
+        )
     if kind_of_answer == "rejected":
         kind_raw = _str(obj, "kind")
         try:
@@ -363,12 +418,26 @@ def outcome_from_wire(obj: object) -> Accepted | Rejected:
                 f"rejection kind {kind_raw!r} is not one of {[str(k) for k in RejectionKind]}"
             ) from None
         return Rejected(kind=kind, message=_str(obj, "message"), code=_opt_str(obj, "code"))
-    raise ContractError(f"field 'outcome' must be 'accepted' or 'rejected', got {kind_of_answer!r}")
+    raise ContractError(
+        f"field 'outcome' must be 'accepted', 'unstored' or 'rejected', got {kind_of_answer!r}"
+    )
 
 
 def outcome_to_wire(outcome: Outcome) -> Wire:
     if isinstance(outcome, Accepted):
-        return {"outcome": "accepted", "xml": outcome.xml}
+        wire: Wire = {"outcome": "accepted", "xml": outcome.xml}
+        if outcome.views:
+            wire["views"] = [
+                {"source": v.source, "name": v.name, "xml": v.xml} for v in outcome.views
+            ]
+        return wire
+    if isinstance(outcome, Unstored):
+        return {
+            "outcome": "unstored",
+            "name": outcome.name,
+            "effects": list(outcome.effects),
+            "detail": outcome.detail,
+        }
     if isinstance(outcome, Rejected):
         return {
             "outcome": "rejected",
@@ -407,6 +476,8 @@ __all__: Sequence[str] = [
     "Rejected",
     "RejectionKind",
     "Request",
+    "Unstored",
+    "View",
     "Wire",
     "context_from_wire",
     "identity_from_wire",

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from harness.compare import compare
-from harness.contract import Accepted, Errored, Outcome, Rejected, outcome_to_wire
+from harness.contract import Accepted, Errored, Outcome, Rejected, Unstored, outcome_to_wire
 from harness.corpus.model import Case, Expectation, Profile, Tokens
+from harness.views import disagreement
 from harness.xmlsafe import XmlError
 
 Status = Literal["pass", "fail", "error", "not-applicable"]
@@ -60,6 +61,26 @@ def rejection_detail_mismatch(
     return None
 
 
+def describe_unstored(outcome: Unstored) -> str:
+    """How an unstored outcome reads in a failure message."""
+    text = "the request was carried out, but no definition was kept to read back"
+    if outcome.detail:
+        text += f" ({outcome.detail})"
+    return text
+
+
+def views_verdict(
+    outcome: Outcome, expected: dict[str, Any] | None, actual: dict[str, Any]
+) -> Verdict | None:
+    """A failed verdict when an accepted outcome's views of the definition disagree."""
+    if not isinstance(outcome, Accepted):
+        return None
+    found = disagreement(outcome)
+    if found is None:
+        return None
+    return Verdict("fail", found.message, found.diff, expected, actual)
+
+
 def _rejection_mismatch(exp: Expectation, got: Rejected, profile: Profile) -> str | None:
     if got.kind != exp.kind:
         return f"rejection kind {got.kind}, expected {exp.kind}"
@@ -74,6 +95,18 @@ def judge(
     if isinstance(outcome, Errored):
         return Verdict(
             "error", f"implementation errored: {outcome.message}", None, expected, actual
+        )
+    split_views = views_verdict(outcome, expected, actual)
+    if split_views is not None:
+        return split_views
+    if isinstance(outcome, Unstored):
+        want = (
+            "the definition to be stored"
+            if exp.outcome == "accepted"
+            else _describe_rejection(exp.kind, exp.code, exp.message)
+        )
+        return Verdict(
+            "fail", f"expected {want}; {describe_unstored(outcome)}", None, expected, actual
         )
     if exp.outcome == "accepted":
         if isinstance(outcome, Rejected):

@@ -29,18 +29,29 @@ def checked_outcome(answer: object) -> Outcome:
     return checked_xml(outcome)
 
 
+def _xml_problem(xml: str, what: str) -> str | None:
+    size = len(xml.encode("utf-8", errors="replace"))
+    if size > MAX_XML_BYTES:
+        return f"{what} is {size} bytes, larger than the limit of {MAX_XML_BYTES}"
+    try:
+        root = parse_xml(xml, what=what)
+    except XmlError as exc:
+        return str(exc)
+    if root.tag != "domainsnapshot":
+        return f"{what} has root <{root.tag}>, not <domainsnapshot>"
+    return None
+
+
 def checked_xml(outcome: Outcome) -> Outcome:
-    """An accepted outcome whose XML is oversized or malformed is an implementation fault."""
+    """An accepted outcome whose XML (or a view's) is oversized or malformed is an
+    implementation fault."""
     if isinstance(outcome, Accepted):
-        size = len(outcome.xml.encode("utf-8", errors="replace"))
-        if size > MAX_XML_BYTES:
-            return Errored(f"answer XML is {size} bytes, larger than the limit of {MAX_XML_BYTES}")
-        try:
-            root = parse_xml(outcome.xml, what="answer XML")
-        except XmlError as exc:
-            return Errored(str(exc))
-        if root.tag != "domainsnapshot":
-            return Errored(f"answer XML has root <{root.tag}>, not <domainsnapshot>")
+        problem = _xml_problem(outcome.xml, "answer XML")
+        for view in outcome.views:
+            if problem is None and view.xml is not None:
+                problem = _xml_problem(view.xml, f"answer XML of view {view.source}")
+        if problem is not None:
+            return Errored(problem)
     return outcome
 
 

@@ -26,6 +26,7 @@ from harness.contract import (
     Outcome,
     Rejected,
     Request,
+    Unstored,
     identity_from_wire,
     request_to_wire,
 )
@@ -89,7 +90,16 @@ class HttpAdapter:
         """The outcome with the token blotted out of its text (an endpoint might echo it)."""
         redact = self._client.redact
         if isinstance(outcome, Accepted):
-            return replace(outcome, xml=redact(outcome.xml))
+            views = tuple(
+                replace(v, xml=None if v.xml is None else redact(v.xml)) for v in outcome.views
+            )
+            return replace(outcome, xml=redact(outcome.xml), views=views)
+        if isinstance(outcome, Unstored):
+            return replace(
+                outcome,
+                effects=tuple(redact(e) for e in outcome.effects),
+                detail=None if outcome.detail is None else redact(outcome.detail),
+            )
         if isinstance(outcome, Rejected):
             code = None if outcome.code is None else redact(outcome.code)
             return replace(outcome, message=redact(outcome.message), code=code)

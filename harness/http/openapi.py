@@ -141,6 +141,36 @@ def _schemas() -> dict[str, Schema]:
                     "description": "the document as the implementation "
                     "formats (syntax) or would store (semantics) it",
                 },
+                "views": {
+                    "type": "array",
+                    "description": "other views of the same stored definition (e.g. the "
+                    "current snapshot, the listing); each must agree with xml",
+                    "items": {
+                        "type": "object",
+                        "required": ["source"],
+                        "properties": {
+                            "source": {"type": "string"},
+                            "name": _nullable_string("the name this view shows"),
+                            "xml": _nullable_string("the document this view shows"),
+                        },
+                    },
+                },
+            },
+        },
+        "Unstored": {
+            "type": "object",
+            "description": "carried out, but no definition kept to read back "
+            "(libvirt's --no-metadata)",
+            "required": ["outcome"],
+            "properties": {
+                "outcome": {"const": "unstored"},
+                "name": _nullable_string("the snapshot's name, if the implementation said it"),
+                "effects": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "what the request did instead, one fact each",
+                },
+                "detail": _nullable_string("why nothing can be read back"),
             },
         },
         "Rejected": {
@@ -156,13 +186,14 @@ def _schemas() -> dict[str, Schema]:
             },
         },
         "Outcome": {
-            "description": "The implementation's answer: accepted or rejected. A malfunction "
-            "is never a 200 answer: it is an HTTP error.",
-            "oneOf": [_ref("Accepted"), _ref("Rejected")],
+            "description": "The implementation's answer: accepted, unstored or rejected. A "
+            "malfunction is never a 200 answer: it is an HTTP error.",
+            "oneOf": [_ref("Accepted"), _ref("Unstored"), _ref("Rejected")],
             "discriminator": {
                 "propertyName": "outcome",
                 "mapping": {
                     "accepted": "#/components/schemas/Accepted",
+                    "unstored": "#/components/schemas/Unstored",
                     "rejected": "#/components/schemas/Rejected",
                 },
             },
