@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from harness.contract import View
+
 #: Snapshot creation flags by their virsh spelling (contract ``Flag`` values) plus
 #: "redefine", in the order virsh prints them in its usage text.
 SNAPSHOT_FLAGS = (
@@ -41,6 +43,15 @@ class HostInfo:
 class DomainRef:
     name: str
     uuid: str
+
+
+@dataclass(frozen=True)
+class Made:
+    """What a snapshot create call itself said: the snapshot's name (if it said one), and
+    the views it gave (the binding: the returned object's own XML; virsh: the printed name)."""
+
+    name: str | None
+    views: tuple[View, ...] = ()
 
 
 def version_text(number: int) -> str:
@@ -87,12 +98,18 @@ class Backend(Protocol):
     def undefine(self, uuid: str) -> None:
         """Undefine with its snapshot metadata (never its storage)."""
 
-    def snapshot_create(self, uuid: str, xml: str, flags: tuple[str, ...]) -> str | None:
-        """Create or redefine; the snapshot's name if libvirt said it."""
+    def snapshot_create(self, uuid: str, xml: str, flags: tuple[str, ...]) -> Made:
+        """Create or redefine; the name and views the call itself gave."""
 
     def snapshot_xml(self, uuid: str, name: str) -> str: ...
 
     def current_snapshot_xml(self, uuid: str) -> str: ...
+
+    def current_view(self, uuid: str) -> View:
+        """The current snapshot as this backend shows it (no name: there is none)."""
+
+    def list_view(self, uuid: str, name: str) -> View:
+        """Snapshot ``name`` as the listing of all snapshots shows it (no name: absent)."""
 
     def snapshot_names(self, uuid: str) -> list[str]: ...
 

@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from harness.host.backend import DomainRef, HostInfo, driver_name, version_text
+from harness.contract import View
+from harness.host.backend import DomainRef, HostInfo, Made, driver_name, version_text
 from harness.host.errors import BackendDown, LibvirtFailure
 
 T = TypeVar("T")
@@ -49,6 +50,11 @@ _STATES = {
     6: "crashed",
     7: "pmsuspended",
 }
+
+
+_CREATED = "snapshotCreateXML().getXMLDesc()"
+_CURRENT = "snapshotCurrent().getXMLDesc()"
+_LISTED = "listAllSnapshots()[...].getXMLDesc()"
 
 
 class BindingBackend:
@@ -181,14 +187,42 @@ class BindingBackend:
         flags = self._flag("VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA")
         self._call(lambda: dom.undefineFlags(flags), "undefineFlags()")
 
-    def snapshot_create(self, uuid: str, xml: str, flags: tuple[str, ...]) -> str | None:
+    def snapshot_create(self, uuid: str, xml: str, flags: tuple[str, ...]) -> Made:
         dom = self._dom(uuid)
         bits = 0
         for f in flags:
             name, value = _SNAPSHOT_FLAGS[f]
             bits |= int(getattr(self.module, name, value))
         snap = self._call(lambda: dom.snapshotCreateXML(xml, bits), "snapshotCreateXML()")
-        return None if snap is None else str(self._call(snap.getName, "getName()"))
+        if snap is None:
+            return Made(None, (View("snapshotCreateXML() (returned None)"),))
+        return Made(str(self._call(snap.getName, "getName()")), (self._view(snap, _CREATED),))
+
+    def _view(self, snap: Any, source: str) -> View:
+        """A snapshot object's name and XML; no XML when getXMLDesc() fails."""
+        name = str(self._call(snap.getName, "getName()"))
+        try:
+            return View(source, name, str(self._call(lambda: snap.getXMLDesc(0), "getXMLDesc()")))
+        except LibvirtFailure:
+            return View(source)  # the object is there, but does not show the snapshot
+
+    def current_view(self, uuid: str) -> View:
+        dom = self._dom(uuid)
+        try:
+            snap = self._call(lambda: dom.snapshotCurrent(0), "snapshotCurrent()")
+        except LibvirtFailure as exc:
+            if exc.code == "VIR_ERR_NO_DOMAIN_SNAPSHOT":
+                return View(_CURRENT)
+            raise
+        return self._view(snap, _CURRENT)
+
+    def list_view(self, uuid: str, name: str) -> View:
+        dom = self._dom(uuid)
+        snaps = self._call(lambda: dom.listAllSnapshots(0), "listAllSnapshots()")
+        for snap in snaps:
+            if str(self._call(snap.getName, "getName()")) == name:
+                return self._view(snap, _LISTED)
+        return View(_LISTED)
 
     def snapshot_xml(self, uuid: str, name: str) -> str:
         dom = self._dom(uuid)

@@ -26,6 +26,7 @@ from lxml import etree
 from harness.contract import DiskSpec, DomainState
 from harness.host.backend import Backend
 from harness.host.errors import BackendDown, LibvirtFailure
+from harness.host.images import image_snapshots
 from harness.host.journal import RunDir
 from harness.host.safety import (
     HostOptions,
@@ -228,6 +229,8 @@ class Fixtures:
                     self.backend.snapshot_delete(fx.uuid, created, metadata_only=False)
                 except LibvirtFailure as exc:
                     fx.dirty = f"internal snapshot not deleted: {exc.code}"
+                if not fx.dirty and self._images_hold_snapshots(fx):
+                    fx.dirty = "internal snapshot left in an image"
             # the test driver has no metadata-only delete, and no images to spare either
             metadata_only = not is_private_uri(self.backend.uri)
             for name in self.backend.snapshot_names(fx.uuid):
@@ -249,6 +252,17 @@ class Fixtures:
             self._clear_scratch(keep=self._image_paths(fx.spec))
 
     # ------------------------------------------------------------------ pieces
+
+    def _images_hold_snapshots(self, fx: Fixture) -> bool:
+        """Whether a qcow2 image of the fixture still lists an internal snapshot (a reset
+        must leave nothing inside the images: a later savevm of the same name may refuse)."""
+        if self.options.dry_run:
+            return False
+        return any(
+            image_snapshots(d.source)
+            for d in fx.spec.disks
+            if fx.spec.images and d.source is not None and d.type == "file" and d.format == "qcow2"
+        )
 
     def _bring_to(self, fx: Fixture, want: DomainState) -> None:
         b, uuid = self.backend, fx.uuid

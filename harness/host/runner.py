@@ -32,6 +32,8 @@ from harness.contract import (
     Outcome,
     Rejected,
     Request,
+    Unstored,
+    View,
 )
 from harness.host.backend import Backend, HostInfo
 from harness.host.documents import (
@@ -44,9 +46,17 @@ from harness.host.documents import (
     strip_domain,
 )
 from harness.host.domains import DomainSpec, Fixture, Fixtures, ProvisionError
+from harness.host.effects import observe_effects, scratch_files
 from harness.host.errors import BackendDown, LibvirtFailure, outcome_for_failure
 from harness.host.journal import RunDir, new_run_id
 from harness.host.safety import HostOptions, SafetyError, check_can_start, paths_outside
+
+
+def tr_views(tr: Translation, views: list[View]) -> tuple[View, ...]:
+    """Views with the scratch domain's identity turned back into the request's."""
+    return tuple(
+        View(v.source, v.name, None if v.xml is None else tr.from_host(v.xml)) for v in views
+    )
 
 
 class HostRunner:
@@ -203,13 +213,17 @@ class HostRunner:
     def _create_and_read(
         self, fx: Fixture, xml: str, flags: tuple[str, ...], tr: Translation
     ) -> tuple[Outcome, str | None, str | None]:
+        """Create (or redefine), then read the definition back through every view.
+
+        A refused create is :class:`Rejected`. A create that succeeded but whose definition
+        cannot be read back (``--no-metadata``) is :class:`Unstored`, with what the request
+        did instead: never a rejection, since libvirt did carry it out."""
+        before = scratch_files(Path(self.scratch))
         try:
-            name = self.backend.snapshot_create(fx.uuid, xml, flags)
+            made = self.backend.snapshot_create(fx.uuid, xml, flags)
         except LibvirtFailure as exc:
             return self._refusal(exc, tr, "snapshot create"), None, None
-        if name is None and ("redefine" in flags or "no-metadata" in flags):
-            # virsh does not say the name then; a no-metadata snapshot is not the current one
-            name = snapshot_name(xml)
+        name = made.name or snapshot_name(xml)
         try:
             stored = (
                 self.backend.snapshot_xml(fx.uuid, name)
@@ -217,8 +231,31 @@ class HostRunner:
                 else self.backend.current_snapshot_xml(fx.uuid)
             )
         except LibvirtFailure as exc:
-            return self._refusal(exc, tr, "reading the snapshot back"), name, None
-        return checked_xml(Accepted(tr.from_host(stored))), name, stored
+            return self._unstored(fx, name, exc, before), name, None
+        views = self._views(fx, made.views, name or snapshot_name(stored), flags)
+        return checked_xml(Accepted(tr.from_host(stored), tr_views(tr, views))), name, stored
+
+    def _unstored(
+        self, fx: Fixture, name: str | None, exc: LibvirtFailure, before: set[str]
+    ) -> Outcome:
+        if self.options.dry_run:
+            return Unstored(name)
+        effects = observe_effects(
+            self.backend, fx, Path(self.scratch), before, local=fx.spec.images
+        )
+        return Unstored(name, effects, f"reading it back: {exc}")
+
+    def _views(
+        self, fx: Fixture, made: tuple[View, ...], name: str | None, flags: tuple[str, ...]
+    ) -> list[View]:
+        """The create call's own views, the listing, and the current snapshot where the
+        snapshot just made is the current one (a create; a redefine only with --current)."""
+        views = list(made)
+        if name is not None:
+            views.append(self.backend.list_view(fx.uuid, name))
+        if "redefine" not in flags or "current" in flags:
+            views.append(self.backend.current_view(fx.uuid))
+        return views
 
     def _refusal(self, exc: LibvirtFailure, tr: Translation, what: str) -> Outcome:
         outcome = outcome_for_failure(exc, what)
@@ -247,7 +284,11 @@ class HostRunner:
                 return Errored(f"redefining the parent the document names failed: {exc}")
         outcome, _name, _stored = self._create_and_read(fx, doc, ("redefine",), tr)
         if plan.embed and isinstance(outcome, Accepted):
-            outcome = checked_xml(Accepted(strip_domain(outcome.xml)))
+            views = tuple(
+                View(v.source, v.name, None if v.xml is None else strip_domain(v.xml))
+                for v in outcome.views
+            )
+            outcome = checked_xml(Accepted(strip_domain(outcome.xml), views))
         return outcome
 
     # ------------------------------------------------------------------ close

@@ -7,7 +7,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.host.backend import DomainRef, HostInfo, driver_name
+from harness.contract import View
+from harness.host.backend import DomainRef, HostInfo, Made, driver_name
 from harness.host.errors import LibvirtFailure, code_for_message
 from harness.host.virsh_session import Reply, VirshSession, quote
 
@@ -139,11 +140,14 @@ class VirshBackend:
     def undefine(self, uuid: str) -> None:
         self._run("undefine", uuid, "--snapshots-metadata", mutates=True)
 
-    def snapshot_create(self, uuid: str, xml: str, flags: tuple[str, ...]) -> str | None:
+    def snapshot_create(self, uuid: str, xml: str, flags: tuple[str, ...]) -> Made:
         path = self._file(xml, "snapshot")
         out = self._run("snapshot-create", uuid, path, *(f"--{f}" for f in flags), mutates=True)
+        if self.dry_run:
+            return Made(None)
         found = _CREATED.search(out)
-        return found.group(1) if found else None
+        name = found.group(1) if found else None
+        return Made(name, (View("virsh snapshot-create (the name it printed)", name),))
 
     def snapshot_xml(self, uuid: str, name: str) -> str:
         if self.dry_run:
@@ -156,6 +160,24 @@ class VirshBackend:
             self._echo(f"virsh -c {self.uri} snapshot-current {uuid}")
             return "<domainsnapshot><name>dry-run</name></domainsnapshot>"
         return self._run("snapshot-current", uuid)
+
+    def current_view(self, uuid: str) -> View:
+        source = "virsh snapshot-current --name"
+        if self.dry_run:
+            self._echo(f"virsh -c {self.uri} snapshot-current {uuid} --name")
+            return View(source, "dry-run")
+        try:
+            name = self._run("snapshot-current", uuid, "--name").strip()
+        except LibvirtFailure as exc:
+            if "has no current snapshot" in exc.message:
+                return View(source)
+            raise
+        return View(source, name or None)
+
+    def list_view(self, uuid: str, name: str) -> View:
+        source = "virsh snapshot-list --name"
+        listed = name in self.snapshot_names(uuid) or self.dry_run
+        return View(source, name) if listed else View(source)
 
     def snapshot_names(self, uuid: str) -> list[str]:
         if self.dry_run:

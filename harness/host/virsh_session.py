@@ -82,7 +82,8 @@ class VirshSession:
         env.pop("LANGUAGE", None)
         try:
             self._proc = subprocess.Popen(
-                [self.virsh, "-q", "-c", self.uri],
+                # not quiet (-q): snapshot-create then prints the name it gave the snapshot
+                [self.virsh, "-c", self.uri],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -96,6 +97,7 @@ class VirshSession:
         for stream in (self._proc.stdout, self._proc.stderr):
             assert stream is not None
             os.set_blocking(stream.fileno(), False)
+        self.run("echo ready")  # past the welcome banner a shell that is not quiet prints
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
@@ -191,15 +193,24 @@ class VirshSession:
 
 
 def _strip_echo(out: str, command: str, said: str) -> str:
-    """Drop readline's echo of the command line and of the two marker commands."""
+    """Drop readline's echo of the command line and of the two marker commands, and the
+    empty line a shell that is not quiet prints after each command (the one after the last
+    marker arrives ahead of the next command's answer)."""
+    out = out.lstrip("\n")
     for prompt in PROMPTS:
         head = f"{prompt}{command}\n"
         if out.startswith(head):
             out = out[len(head) :]
             break
     for prompt in PROMPTS:
-        tail = f"{prompt}echo --err {said}\n{prompt}echo {said}\n"
-        if out.endswith(tail):
-            out = out[: -len(tail)]
+        tail = re.compile(
+            rf"{re.escape(prompt)}echo --err {re.escape(said)}\n+"
+            rf"{re.escape(prompt)}echo {re.escape(said)}\n$"
+        )
+        found = tail.search(out)
+        if found:
+            out = out[: found.start()]
             break
+    if out.endswith("\n\n"):
+        out = out[:-1]
     return out

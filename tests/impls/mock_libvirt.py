@@ -58,6 +58,7 @@ class Domain:
         self._uuid = _tag(xml, "uuid") or "?"
         self.active = False
         self.snaps: dict[str, str] = {}
+        self.current: str | None = None
 
     def name(self) -> str:
         return self._name
@@ -96,6 +97,8 @@ class Domain:
         state = "running" if self.active else "shutoff"
         out = f"<domainsnapshot><name>{name}</name><state>{state}</state></domainsnapshot>\n"
         self.snaps[name] = out
+        if not flags & 1 or flags & 2:  # a create, or a redefine with --current
+            self.current = name
         return Snapshot(name, out)
 
     def snapshotLookupByName(self, name: str, flags: int = 0) -> Snapshot:
@@ -108,6 +111,18 @@ class Domain:
 
     def snapshotListNames(self, flags: int = 0) -> list[str]:
         return list(self.snaps)
+
+    def listAllSnapshots(self, flags: int = 0) -> list[Snapshot]:
+        return [Snapshot(n, x) for n, x in self.snaps.items()]
+
+    def snapshotCurrent(self, flags: int = 0) -> Snapshot:
+        if self.current not in self.snaps:
+            raise libvirtError(
+                "Domain snapshot not found: the domain does not have a current snapshot",
+                VIR_ERR_NO_DOMAIN_SNAPSHOT,
+            )
+        assert self.current is not None
+        return Snapshot(self.current, self.snaps[self.current])
 
 
 _DOMAINS: dict[str, Domain] = {}
