@@ -23,6 +23,7 @@ from ..contract import (
     ERROR_CODE_KINDS,
     Context,
     DomainState,
+    Flag,
     Level,
     Operation,
     RejectionKind,
@@ -32,6 +33,7 @@ from ..contract import (
 )
 from .create import create
 from .domain import from_context
+from .effects import effects_of
 from .errors import SnapshotError
 from .format import format_snapshot
 from .model import SnapshotDef
@@ -108,7 +110,17 @@ class Reference:
                 )
         except SnapshotError as error:
             return _rejection(error)
+        if self._forgets(req.operation, req.context):
+            return {"outcome": "unstored", "name": snap.name, "effects": list(effects_of(snap))}
         return {"outcome": "accepted", "xml": format_snapshot(snap, self.profile.era)}
+
+    def _forgets(self, operation: Operation, context: Context | None) -> bool:
+        return (
+            operation is Operation.CREATE
+            and context is not None
+            and Flag.NO_METADATA in context.flags
+            and self.profile.no_metadata_forgets
+        )
 
     # ------------------------------------------------------------------ levels
 

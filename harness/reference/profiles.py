@@ -59,7 +59,7 @@ class Profile:
     cookie: bool = True
     #: --quiesce on a running domain needs a guest agent (the scratch domain has none)
     quiesce_needs_agent: bool = True
-    #: a --no-metadata snapshot cannot be looked up afterwards
+    #: a --no-metadata snapshot is carried out and no definition is kept to read back
     no_metadata_forgets: bool = True
     #: the driver refuses disks whose resolved mode is 'manual' (the test driver)
     refuses_manual_disks: bool = False
