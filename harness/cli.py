@@ -139,6 +139,7 @@ def _measure(args: argparse.Namespace, root: Path) -> int:
             args.source,
             args.measure,
             missing_only=args.missing,
+            only=args.cells,
             progress=lambda c: print(f"measuring {c.id}", file=sys.stderr),
         )
     except AdapterError as exc:
@@ -251,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     tbl.add_argument("--write", action="store_true", help="with --measure: write corpus/tables/")
     tbl.add_argument(
         "--missing", action="store_true", help="with --measure: only the cells the table lacks"
+    )
+    tbl.add_argument(
+        "--cells",
+        metavar="GLOB",
+        help="with --measure: only the cells whose id matches (e.g. '*-no-metadata'); "
+        "the table's other rows are kept",
     )
 
     dif = sub.add_parser("diff-profiles", help="cells on which two profiles' tables disagree")

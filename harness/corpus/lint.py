@@ -136,7 +136,32 @@ def _rename_problems(corpus: Corpus) -> list[str]:
     return out
 
 
+#: what libvirt says when a snapshot it was asked for by name is not there
+_NOT_FOUND = "VIR_ERR_NO_DOMAIN_SNAPSHOT"
+
+
+def recorded_from_read_back(code: str | None, message: str | None, name: str | None) -> bool:
+    """True when a refusal names the very snapshot the request makes: libvirt refuses no
+    create that way, so it was recorded from a read-back that failed afterwards (a
+    --no-metadata snapshot is made, then cannot be found), not from libvirt's answer."""
+    return code == _NOT_FOUND and name is not None and f"matching name '{name}'" in (message or "")
+
+
+def _read_back_problems(case: Case) -> list[str]:
+    try:
+        name = parse_xml(case.input_xml(), what="input").findtext("name")
+    except (OSError, XmlError):
+        return []
+    return [
+        f"expect[{i}]: {_NOT_FOUND} for the case's own snapshot {name!r} was recorded from a "
+        "failed read-back, not from the request"
+        for i, exp in enumerate(case.expectations)
+        if recorded_from_read_back(exp.code, exp.message, name)
+    ]
+
+
 def _table_problems(corpus: Corpus) -> list[str]:
+    from harness.table.cells import SNAPSHOT_NAME
     from harness.table.loader import load_axes, load_table, table_files
 
     files = table_files(corpus.root)
@@ -163,6 +188,11 @@ def _table_problems(corpus: Corpus) -> list[str]:
             if row.result.defined and not {p["source"] for p in row.provenance} & accepted:
                 out.append(
                     f"{where}: row {row.index}: no provenance that profile {profile!r} accepts"
+                )
+            if recorded_from_read_back(row.result.code, row.result.message, SNAPSHOT_NAME):
+                out.append(
+                    f"{where}: row {row.index}: {_NOT_FOUND} for the cell's own snapshot was "
+                    "recorded from a failed read-back, not from the request"
                 )
     return out
 
@@ -191,6 +221,7 @@ def check(root: Path, *, use_rng: bool = True) -> Report:
             found.append("description is shared with another case")
         found += _xml_problems(case)
         found += _expectation_problems(case, corpus)
+        found += _read_back_problems(case)
         if rng is not None:
             found += _rng_problems(case, rng)
         problems.extend(f"{case.id}: {p}" for p in found)

@@ -22,10 +22,11 @@ from harness.contract import (
     Operation,
     Outcome,
     Request,
+    Unstored,
     outcome_to_wire,
 )
 from harness.corpus.model import Profile, Tokens, substitute
-from harness.judge import Verdict, rejection_detail_mismatch
+from harness.judge import Verdict, describe_unstored, rejection_detail_mismatch, views_verdict
 from harness.table.model import CellKey, Result
 from harness.xmlsafe import XmlError, parse_xml
 
@@ -90,6 +91,8 @@ def observe(outcome: Outcome) -> Result:
     """What the table states about an outcome (accepted modes, or the rejection)."""
     if isinstance(outcome, Errored):
         raise ValueError(outcome.message)
+    if isinstance(outcome, Unstored):
+        return Result(outcome="accepted", stored=False, effects=tuple(sorted(outcome.effects)))
     if not isinstance(outcome, Accepted):
         return Result(outcome=str(outcome.kind), code=outcome.code, message=outcome.message)
     root = parse_xml(outcome.xml, what="answer XML")
@@ -108,9 +111,14 @@ def judge_cell(
 ) -> Verdict:
     if expected.message:
         expected = replace(expected, message=substitute(expected.message, tokens))
+    if not expected.stored:
+        expected = replace(expected, effects=tuple(substitute(e, tokens) for e in expected.effects))
     want = _wire(expected)
     if isinstance(outcome, Errored):
         return Verdict("error", f"implementation errored: {outcome.message}", None, want, None)
+    split_views = views_verdict(outcome, want, outcome_to_wire(outcome))
+    if split_views is not None:
+        return split_views
     try:
         got = observe(outcome)
     except XmlError as exc:
@@ -127,7 +135,17 @@ def judge_cell(
             actual,
         )
     problems = []
-    if got.outcome == "accepted":
+    if got.outcome == "accepted" and got.stored != expected.stored:
+        problems.append(
+            describe_unstored(outcome)
+            if isinstance(outcome, Unstored)
+            else "a definition was stored and read back, expected none to be kept (--no-metadata)"
+        )
+    elif got.outcome == "accepted" and not got.stored:
+        # the effects are judged when the implementation reports any (a host always does)
+        if got.effects and set(got.effects) != set(expected.effects):
+            problems.append(f"effects {sorted(got.effects)}, expected {sorted(expected.effects)}")
+    elif got.outcome == "accepted":
         if expected.memory and got.memory != expected.memory:
             problems.append(f"memory {got.memory}, expected {expected.memory}")
         want_modes, got_modes = expected.disk_modes(), got.disk_modes()
@@ -147,6 +165,8 @@ def judge_cell(
 
 
 def _summary(result: Result) -> str:
+    if result.outcome == "accepted" and not result.stored:
+        return "accepted, no definition kept"
     if result.outcome == "accepted":
         return f"accepted (memory={result.memory}, disks={result.disk}, state={result.state})"
     return f"{result.outcome}" + (f" [{result.code}]" if result.code else "")
@@ -161,4 +181,7 @@ def _wire(result: Result) -> dict[str, object]:
         value = getattr(result, key)
         if value is not None:
             out[key] = dict(value) if isinstance(value, Mapping) else value
+    if not result.stored:
+        out["outcome"] = "unstored"
+        out["effects"] = list(result.effects)
     return out

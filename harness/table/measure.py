@@ -8,6 +8,7 @@ provenance names the command and the implementation's identity.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -32,6 +33,9 @@ def measure_cells(
         result = observe(outcome)  # an errored outcome raises: a measurement must be clean
         if result.message:
             result = replace(result, message=result.message.replace(adapter.scratch, SCRATCH_TOKEN))
+        if not result.stored:
+            effects = (e.replace(adapter.scratch, SCRATCH_TOKEN) for e in result.effects)
+            result = replace(result, effects=tuple(sorted(effects)))
         out[cell] = result
     return out
 
@@ -42,6 +46,9 @@ def _result_json(result: Result) -> dict[str, Any]:
         value = getattr(result, key)
         if value is not None:
             data[key] = dict(value) if isinstance(value, dict) else value
+    if not result.stored:
+        data["stored"] = False
+        data["effects"] = list(result.effects)
     return data
 
 
@@ -134,6 +141,35 @@ def existing_rows(
     return data["description"], list(data["rows"]), set(load_table(root, profile).cells())
 
 
+def _rows_without(
+    rows: list[dict[str, Any]], cells: set[CellKey], axes: Axes
+) -> list[dict[str, Any]]:
+    """``rows`` less those whose cells are all in ``cells``; a row only partly in it cannot
+    be kept or dropped honestly, so it is an error."""
+    kept = []
+    for index, row in enumerate(rows):
+        mine = set(row_cells(row, axes))
+        if not mine & cells:
+            kept.append(row)
+        elif not mine <= cells:
+            raise ValueError(f"row {index} covers cells inside and outside the selection")
+    return kept
+
+
+def row_cells(row: dict[str, Any], axes: Axes) -> list[CellKey]:
+    """The cells a table file's row covers."""
+    values = {a: row[a] if isinstance(row[a], list) else list(axes.values[a]) for a in AXES}
+    flags = tuple(row.get("flags", ()))
+    return [
+        CellKey(str(st), str(m), str(d), bool(do), str(f), flags)
+        for st in values["state"]
+        for m in values["memory"]
+        for d in values["disk"]
+        for do in values["disk_only"]
+        for f in values["format"]
+    ]
+
+
 def measure_table(
     adapter: Adapter,
     root: Path,
@@ -142,13 +178,21 @@ def measure_table(
     connectable: str,
     *,
     missing_only: bool = False,
+    only: str | None = None,
     progress: Callable[[CellKey], None] | None = None,
 ) -> tuple[str, int]:
-    """Measure the cells of the axes (only those the table lacks, with ``missing_only``) and
-    return the new table file's text and the number of cells measured."""
+    """Measure the cells of the axes (only those the table lacks, with ``missing_only``;
+    only those whose id matches the glob ``only``) and return the new table file's text and
+    the number of cells measured. The rows of cells not measured are kept as they are."""
     axes = load_axes(root)
     description, rows, covered = existing_rows(root, profile)
     cells = [k for k in axes.product() if not (missing_only and k in covered)]
+    if only is not None:
+        cells = [k for k in cells if fnmatch.fnmatchcase(k.id, only)]
+        if not cells:
+            raise ValueError(f"no cell of the axes matches {only!r}")
+        rows = _rows_without(rows, set(cells), axes)
+        missing_only = True  # merge: keep the other rows
     identity = adapter.identify()
     measured = measure_cells(adapter, cells, progress)
     versions = ", ".join(f"{k} {v}" for k, v in sorted(identity.details.items()))

@@ -51,7 +51,11 @@ class Result:
     reason: str | None = None
     code: str | None = None
     message: str | None = None
+    #: side effects: for a stored result, annotations confirmed by hand; for an unstored
+    #: one (``stored`` False), what the request did instead, as measured (and judged)
     effects: tuple[str, ...] = ()
+    #: False: accepted and carried out, but no definition kept to read back (--no-metadata)
+    stored: bool = True
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Result:
@@ -66,6 +70,7 @@ class Result:
             code=data.get("code"),
             message=data.get("message"),
             effects=tuple(data.get("effects", ())),
+            stored=bool(data.get("stored", True)),
         )
 
     @property
@@ -89,6 +94,8 @@ class Result:
             return "accepted vs rejected" if accepted else "rejection kind"
         if self.outcome != "accepted":
             return None
+        if self.stored != other.stored:
+            return "definition stored vs not kept"
         if self.memory and other.memory and self.memory != other.memory:
             return "memory mode"
         mine, theirs = self.disk_modes(), other.disk_modes()

@@ -42,6 +42,8 @@ def _modes(disk: str | Mapping[str, str] | None) -> str:
 
 
 def result_text(result: Result) -> str:
+    if result.outcome == "accepted" and not result.stored:
+        return "accepted, no definition kept: " + "; ".join(result.effects or ("no effect seen",))
     if result.outcome == "accepted":
         text = f"memory={_modes(result.memory)} disk={_modes(result.disk)}"
         if result.mechanism:
