@@ -87,6 +87,42 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rules(args: argparse.Namespace) -> int:
+    from harness.rules import coverage, load_catalogue, render, universe
+
+    root = Path(args.corpus) if args.corpus else default_corpus()
+    try:
+        corpus = load_corpus(root)
+        catalogue = load_catalogue(root)
+    except CorpusError as exc:
+        print("cannot load the corpus:\n  " + "\n  ".join(exc.problems), file=sys.stderr)
+        return 1
+    unknown = sorted(set(args.rule or ()) - catalogue.ids())
+    if unknown:
+        print(f"no rule {', '.join(unknown)} in {root}/rules.json", file=sys.stderr)
+        return 1
+    world = universe(corpus)
+    if args.json:
+        import json
+
+        covered = coverage(catalogue, world)
+        wanted = set(args.rule) if args.rule else catalogue.ids()
+        out = [
+            {
+                "id": r.id,
+                "statement": r.statement,
+                "profiles": list(r.profiles),
+                "cases": {c: list(p) for c, p in covered[r.id].items()},
+            }
+            for r in catalogue.rules
+            if r.id in wanted
+        ]
+        print(json.dumps(out, indent=2))
+        return 0
+    print(render(catalogue, world, args.rule or None))
+    return 0
+
+
 def _table(args: argparse.Namespace) -> int:
     from harness.results import ResultsError, load_results
     from harness.table.loader import load_table
@@ -239,6 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--cells", metavar="PROFILE", help="also the defined cells of PROFILE's table (table-...)"
     )
 
+    rls = sub.add_parser(
+        "rules", help="print the rule catalogue's coverage map: rule -> cases -> profiles"
+    )
+    rls.add_argument("--corpus", help="corpus directory (default: the bundled corpus)")
+    rls.add_argument("--rule", action="append", help="only this rule (repeatable)")
+    rls.add_argument("--json", action="store_true", help="the map as JSON")
+
     tbl = sub.add_parser("table", help="print a profile's combination table in the seed's layout")
     tbl.add_argument("--profile", required=True)
     tbl.add_argument("--results", help="a results.json: mark each row with the run's verdict")
@@ -279,6 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return serve(args)
     commands = {"check": _check, "list": _list, "table": _table, "diff-profiles": _diff_profiles}
+    commands["rules"] = _rules
     commands["cleanup"] = host_cli.cleanup_main
     return commands[args.command](args)
 

@@ -197,6 +197,22 @@ def _table_problems(corpus: Corpus) -> list[str]:
     return out
 
 
+def _rule_problems(corpus: Corpus, notices: list[str]) -> list[str]:
+    from harness.rules import load_catalogue, problems, rules_path
+
+    if not rules_path(corpus.root).is_file():
+        claimed = sorted(c.id for c in corpus.cases if c.rules)
+        if claimed:
+            return [f"{c}: claims rules, but the corpus has no rules.json" for c in claimed]
+        notices.append("no rules.json: the rule catalogue was not checked (docs/rules.md)")
+        return []
+    try:
+        catalogue = load_catalogue(corpus.root)
+    except CorpusError as exc:
+        return list(exc.problems)
+    return problems(catalogue, corpus)
+
+
 def check(root: Path, *, use_rng: bool = True) -> Report:
     """Lint the corpus at ``root``."""
     notices: list[str] = []
@@ -227,6 +243,7 @@ def check(root: Path, *, use_rng: bool = True) -> Report:
         problems.extend(f"{case.id}: {p}" for p in found)
     problems.extend(_rename_problems(corpus))
     problems.extend(_table_problems(corpus))
+    problems.extend(_rule_problems(corpus, notices))
     if not corpus.cases:
         problems.append("the corpus has no case")
     return Report(problems, notices, corpus)

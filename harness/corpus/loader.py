@@ -89,6 +89,7 @@ def _case(path: Path, data: dict[str, Any]) -> Case:
         expectations=tuple(expectations),
         rng=data.get("rng"),
         context_data=data.get("context"),
+        rules=tuple(data.get("rules", [])),
     )
 
 

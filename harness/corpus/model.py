@@ -95,6 +95,8 @@ class Case:
     expectations: tuple[Expectation, ...]
     rng: str | None = None
     context_data: Mapping[str, Any] | None = None
+    #: ids of catalogue rules (corpus/rules.json) the case says it exercises
+    rules: tuple[str, ...] = ()
 
     def expectation_for(self, profile: str) -> Expectation | None:
         for exp in self.expectations:
