@@ -47,6 +47,7 @@ def test_a_mock_of_the_binding_can_be_driven(tmp_path: Path) -> None:
             "libvirt": "9.0.0",
             "hypervisor": "0.0.2",
             "uri": "test:///default",
+            "client": "9.0.0",
         }
         ok = a.run(Request(Level.SEMANTICS, Operation.CREATE, "<domainsnapshot/>", _ctx(a.scratch)))
         assert isinstance(ok, Accepted) and "<state>running</state>" in ok.xml

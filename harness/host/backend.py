@@ -34,9 +34,13 @@ DRIVER_NAMES = {"QEMU": "QEMU", "TEST": "Test"}
 @dataclass(frozen=True)
 class HostInfo:
     driver: str  # "QEMU", "Test", ...
+    #: the libvirt that answers: the daemon's version (the client library's for a driver
+    #: that lives in the client, like test:///)
     libvirt: str  # "9.0.0"
     hypervisor: str  # "7.2.22"
     uri: str
+    #: the client library's version (virsh's, or the binding's), a detail only
+    client: str = "unknown"
 
 
 @dataclass(frozen=True)

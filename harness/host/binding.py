@@ -125,7 +125,19 @@ class BindingBackend:
             libvirt=version_text(int(self._call(conn.getLibVersion, "getLibVersion()"))),
             hypervisor=version_text(int(self._call(conn.getVersion, "getVersion()"))),
             uri=str(self._call(conn.getURI, "getURI()")),
+            client=self._client_version(),
         )
+
+    def _client_version(self) -> str:
+        """The binding's own library (``libvirt.getVersion()``, virGetVersion), a detail: a
+        connection's getLibVersion() is the daemon's."""
+        get = getattr(self.module, "getVersion", None)
+        if get is None:
+            return "unknown"
+        try:
+            return version_text(int(get()))
+        except Exception:  # a mock without it, or a failing one: only a detail
+            return "unknown"
 
     def fresh(self) -> None:
         conn, self._conn = self._conn, None

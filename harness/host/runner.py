@@ -107,6 +107,7 @@ class HostRunner:
                 "libvirt": info.libvirt,
                 "hypervisor": info.hypervisor,
                 "uri": info.uri,
+                "client": info.client,
             },
         )
 

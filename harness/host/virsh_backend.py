@@ -14,7 +14,8 @@ from harness.host.virsh_session import Reply, VirshSession, quote
 
 _CREATED = re.compile(r"^Domain snapshot (.+?) created(?: from '.*')?\s*$", re.MULTILINE)
 _VERSION = {
-    "libvirt": re.compile(r"^Using library: libvirt (\S+)", re.MULTILINE),
+    "client": re.compile(r"^Using library: libvirt (\S+)", re.MULTILINE),
+    "daemon": re.compile(r"^Running against daemon: (\S+)", re.MULTILINE),
     "api": re.compile(r"^Using API: (\S+) (\S+)", re.MULTILINE),
     "hypervisor": re.compile(r"^Running hypervisor: (\S+) (\S+)", re.MULTILINE),
 }
@@ -72,15 +73,18 @@ class VirshBackend:
     # ------------------------------------------------------------------ protocol
 
     def info(self) -> HostInfo:
-        text = self._run("version")
+        # --daemon adds the version of the libvirt that answers (for a driver inside the
+        # client library, like test:///, the client's own); "Using library" is virsh's
+        text = self._run("version", "--daemon")
         found = {k: rx.search(text) for k, rx in _VERSION.items()}
-        api, hyp, lib = found["api"], found["hypervisor"], found["libvirt"]
+        api, hyp, client, daemon = (found[k] for k in ("api", "hypervisor", "client", "daemon"))
         uri = self._run("uri").strip() or self.uri
         return HostInfo(
             driver=driver_name(api.group(1)) if api else "unknown",
-            libvirt=lib.group(1) if lib else "unknown",
+            libvirt=daemon.group(1) if daemon else "unknown",
             hypervisor=hyp.group(2) if hyp else "unknown",
             uri=uri,
+            client=client.group(1) if client else "unknown",
         )
 
     def fresh(self) -> None:

@@ -4,7 +4,9 @@ Run as ``python fake_virsh.py -q -c URI``; it echoes each command line after a `
 prompt (as readline does when standard input is not a terminal), then answers:
 
 * ``echo [--err] WORDS`` - like virsh (stdout without a newline; ``--err`` as an error);
-* ``uri`` / ``version`` - canned identity of a QEMU host;
+* ``uri`` / ``version [--daemon]`` - canned identity of a QEMU host: a 9.0.0 client
+  against a daemon of version ``$FAKE_VIRSH_DAEMON`` (default 9.0.0), QEMU
+  ``$FAKE_VIRSH_QEMU`` (default 7.2.22);
 * ``xml-error``, ``schema-error``, ``detail-error`` - typical libvirt errors, preceded by
   virsh's own "Failed to ..." line;
 * ``big N`` - N lines of output;
@@ -14,6 +16,7 @@ prompt (as readline does when standard input is not a terminal), then answers:
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 import time
@@ -40,10 +43,14 @@ def main() -> int:
         elif cmd == "uri":
             out.write(uri + "\n")
         elif cmd == "version":
+            daemon = os.environ.get("FAKE_VIRSH_DAEMON", "9.0.0")
+            qemu = os.environ.get("FAKE_VIRSH_QEMU", "7.2.22")
             out.write(
                 "Compiled against library: libvirt 9.0.0\nUsing library: libvirt 9.0.0\n"
-                "Using API: QEMU 9.0.0\nRunning hypervisor: QEMU 7.2.22\n"
+                f"Using API: QEMU 9.0.0\nRunning hypervisor: QEMU {qemu}\n"
             )
+            if "--daemon" in args:
+                out.write(f"Running against daemon: {daemon}\n")
         elif cmd == "xml-error":
             err.write("error: Failed to create snapshot from x.xml\n")
             err.write("error: XML error: external memory snapshots require a filename\n")

@@ -17,6 +17,9 @@ VIR_ERR_INVALID_ARG = 8
 VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE = 1
 
 calls: list[str] = []
+#: what the "daemon" answers to getLibVersion() and the client library to getVersion()
+DAEMON_VERSION = 9_000_000
+CLIENT_VERSION = 9_000_000
 
 
 class libvirtError(Exception):
@@ -133,7 +136,7 @@ class Connection:
         return "TEST"
 
     def getLibVersion(self) -> int:
-        return 9_000_000
+        return DAEMON_VERSION
 
     def getVersion(self) -> int:
         return 2
@@ -161,6 +164,10 @@ class Connection:
 
     def close(self) -> int:
         return 0
+
+
+def getVersion() -> int:
+    return CLIENT_VERSION
 
 
 def open(uri: str) -> Connection:
