@@ -42,6 +42,14 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         pytest_args += ["-n", args.n]
     if args.quiet:
         pytest_args.append("-q")
+    for name in args.classes or ():
+        pytest_args += ["--class", name]
+    for level in args.level or ():
+        pytest_args += ["--level", level]
+    for tag in args.tag or ():
+        pytest_args += ["--tag", tag]
+    if args.strict_expectations:
+        pytest_args.append("--strict-expectations")
     pytest_args += host_cli.pytest_arguments(args)
     return int(pytest.main(pytest_args + extra))
 
@@ -250,6 +258,28 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--expectations", help="JSON file of this implementation's known failures")
     run.add_argument("--timeout", type=float, help="seconds one request may take (default 30)")
     run.add_argument("-q", "--quiet", action="store_true", help="less pytest output")
+    run.add_argument(
+        "--class",
+        dest="classes",
+        action="append",
+        choices=["model", "libvirt-format", "semantics", "host"],
+        help="only cases of this conformance class, judged in it alone (repeatable)",
+    )
+    run.add_argument(
+        "--level",
+        action="append",
+        choices=["syntax", "semantics", "host"],
+        help="only cases of this level (repeatable; table cells are semantics)",
+    )
+    run.add_argument(
+        "--tag", action="append", help="only cases with this tag (repeatable: all of them)"
+    )
+    run.add_argument(
+        "--strict-expectations",
+        action="store_true",
+        help="with --expectations: fail when a listed case passes or ends otherwise than "
+        "listed, so a change in results needs the file updated on purpose",
+    )
     host_cli.add_run_arguments(run)
     host_cli.add_cleanup_parser(sub)
 

@@ -154,6 +154,14 @@ def _sort_root_children(root: etree._Element) -> None:
         root.extend(keyed)
 
 
+def canonical_tree(
+    xml: str, *, mode: Mode = "exact", masks: Collection[str] = (), what: str = "document"
+) -> etree._Element:
+    """The canonical tree of ``xml`` (comments, whitespace-only text and masked values gone;
+    the root's children sorted in ``semantic`` mode), for comparisons of other kinds."""
+    return _canonical_tree(xml, mode, _check_options(mode, masks), what)
+
+
 def _canonical_tree(xml: str, mode: str, masks: frozenset[str], what: str) -> etree._Element:
     root = parse_xml(xml, what=what)
     _strip(root)
@@ -382,6 +390,7 @@ __all__ = [
     "MODES",
     "Comparison",
     "Mode",
+    "canonical_tree",
     "canonicalize",
     "compare",
     "pretty",

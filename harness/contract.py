@@ -34,6 +34,33 @@ class Level(enum.StrEnum):
     HOST = "host"
 
 
+class ConformanceClass(enum.StrEnum):
+    """What an implementation is judged as (docs/contract.md, "Conformance classes").
+
+    A level says which part of the behaviour a case exercises; a class says how strictly
+    the answer is judged, so that an implementation is held to exactly what it claims."""
+
+    #: an XML model of the document: content preserved, order-insensitive where libvirt's
+    #: schema interleaves, no formatter defaults demanded, any rejection is a rejection;
+    #: only documents whose validity libvirt's parser and its RELAX NG schema agree on
+    MODEL = "model"
+    #: libvirt's own output: its element order and defaults, rejection kinds and codes
+    LIBVIRT_FORMAT = "libvirt-format"
+    #: the definition libvirt stores for a document on a domain (defaults, disk alignment)
+    SEMANTICS = "semantics"
+    #: snapshots made on a real domain, with their side effects
+    HOST = "host"
+
+
+#: The classes an implementation is judged in when its identity claims none: each level's
+#: strictest class (what the harness demanded before classes existed).
+DEFAULT_CLASSES: Mapping[Level, ConformanceClass] = {
+    Level.SYNTAX: ConformanceClass.LIBVIRT_FORMAT,
+    Level.SEMANTICS: ConformanceClass.SEMANTICS,
+    Level.HOST: ConformanceClass.HOST,
+}
+
+
 class Operation(enum.StrEnum):
     """What a request asks the implementation to do with the document."""
 
@@ -196,9 +223,17 @@ class Identity:
     contract: str = CONTRACT_VERSION
     profile: str | None = None
     details: Mapping[str, str] = field(default_factory=dict)
+    #: the conformance classes claimed; empty: each supported level's default class
+    classes: frozenset[ConformanceClass] = frozenset()
 
     def supports(self, level: Level, operation: Operation) -> bool:
         return level in self.levels and operation in self.operations
+
+    def claimed_classes(self) -> frozenset[ConformanceClass]:
+        """The classes claimed, or the defaults of the supported levels."""
+        if self.classes:
+            return self.classes
+        return frozenset(DEFAULT_CLASSES[level] for level in self.levels)
 
 
 class Adapter(Protocol):
@@ -358,6 +393,10 @@ def identity_from_wire(obj: object) -> Identity:
         contract=contract,
         profile=_opt_str(obj, "profile"),
         details={str(k): str(v) for k, v in details_raw.items()},
+        classes=frozenset(
+            ConformanceClass(v)
+            for v in _enum_list({"classes": obj.get("classes", [])}, "classes", ConformanceClass)
+        ),
     )
 
 
@@ -370,6 +409,7 @@ def identity_to_wire(identity: Identity) -> Wire:
         "operations": sorted(str(v) for v in identity.operations),
         "profile": identity.profile,
         "details": dict(identity.details),
+        "classes": sorted(str(c) for c in identity.claimed_classes()),
     }
 
 
@@ -458,11 +498,13 @@ def rejected(code: str, message: str) -> Wire:
 
 __all__: Sequence[str] = [
     "CONTRACT_VERSION",
+    "DEFAULT_CLASSES",
     "ERROR_CODE_KINDS",
     "SCRATCH_TOKEN",
     "UUID_TOKEN",
     "Accepted",
     "Adapter",
+    "ConformanceClass",
     "Context",
     "ContractError",
     "DiskSpec",

@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from harness.compare import compare
-from harness.contract import Accepted, Errored, Outcome, Rejected, Unstored, outcome_to_wire
+from harness.compare_model import compare_model
+from harness.contract import (
+    Accepted,
+    ConformanceClass,
+    Errored,
+    Outcome,
+    Rejected,
+    Unstored,
+    outcome_to_wire,
+)
 from harness.corpus.model import Case, Expectation, Profile, Tokens
 from harness.views import disagreement
 from harness.xmlsafe import XmlError
@@ -88,8 +97,17 @@ def _rejection_mismatch(exp: Expectation, got: Rejected, profile: Profile) -> st
 
 
 def judge(
-    case: Case, exp: Expectation, outcome: Outcome, profile: Profile, tokens: Tokens
+    case: Case,
+    exp: Expectation,
+    outcome: Outcome,
+    profile: Profile,
+    tokens: Tokens,
+    cls: ConformanceClass | None = None,
 ) -> Verdict:
+    """The verdict on ``outcome`` in conformance class ``cls`` (None: the case level's
+    default class, which judges as libvirt-format, semantics or host alike)."""
+    if cls is ConformanceClass.MODEL:
+        return judge_model(case, exp, outcome, tokens)
     expected = expected_wire(case, exp, tokens)
     actual = outcome_to_wire(outcome)
     if isinstance(outcome, Errored):
@@ -146,6 +164,57 @@ def judge(
         "fail",
         f"expected {want}; got {mismatch} (implementation said: {outcome.message!r})",
         None,
+        expected,
+        actual,
+    )
+
+
+def judge_model(case: Case, exp: Expectation, outcome: Outcome, tokens: Tokens) -> Verdict:
+    """The ``model`` class: content preserved (formatter defaults optional, the order of
+    differently named elements ignored), and any rejection is a rejection whatever its
+    kind or code (see :mod:`harness.compare_model`)."""
+    expected = expected_wire(case, exp, tokens)
+    actual = outcome_to_wire(outcome)
+    if isinstance(outcome, Errored):
+        return Verdict(
+            "error", f"implementation errored: {outcome.message}", None, expected, actual
+        )
+    if isinstance(outcome, Unstored):
+        return Verdict("fail", f"model class: {describe_unstored(outcome)}", None, expected, actual)
+    if exp.outcome == "rejected":
+        if isinstance(outcome, Rejected):
+            return Verdict("pass", None, None, expected, actual)
+        return Verdict(
+            "fail",
+            "expected a rejection (model class: any kind or code), but the document was "
+            "accepted",
+            None,
+            expected,
+            actual,
+        )
+    if isinstance(outcome, Rejected):
+        return Verdict(
+            "fail",
+            "expected the document to be accepted, got "
+            + _describe_rejection(outcome.kind, outcome.code, outcome.message),
+            None,
+            expected,
+            actual,
+        )
+    try:
+        result = compare_model(
+            case.input_xml(tokens), expected["xml"], outcome.xml, masks=case.masks
+        )
+    except XmlError as exc:
+        return Verdict("fail", f"cannot compare: {exc}", None, expected, actual)
+    if result.equal:
+        return Verdict("pass", None, None, expected, actual)
+    return Verdict(
+        "fail",
+        f"accepted, but the content differs from {exp.output} (model class; masks: "
+        f"{', '.join(case.masks) or 'none'}): " + "; ".join(result.problems[:3])
+        + ("; ..." if len(result.problems) > 3 else ""),
+        result.report(),
         expected,
         actual,
     )

@@ -10,7 +10,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,13 +20,22 @@ import pytest
 
 from harness import __version__
 from harness.adapters.base import AdapterError
+from harness.classes import (
+    TABLE_TAG,
+    case_classes,
+    cell_classes,
+    judged_classes,
+    parse_classes,
+)
 from harness.connectables import DEFAULT_CONNECTABLE, connect
 from harness.contract import (
     CONTRACT_VERSION,
     SCRATCH_TOKEN,
     UUID_TOKEN,
     Adapter,
+    ConformanceClass,
     Identity,
+    Level,
     Request,
     identity_to_wire,
 )
@@ -36,7 +45,7 @@ from harness.expectations import ExpectationsError, Known, load_expectations
 from harness.judge import Verdict, expected_wire, judge
 from harness.paths import default_corpus
 from harness.profiles import ProfileError, select_profile
-from harness.results import CaseResult, ResultsWriter, RunHeader, new_run_id
+from harness.results import CaseResult, ResultsWriter, RunHeader, class_counts, new_run_id
 from harness.table.cells import judge_cell, request_for
 from harness.table.loader import load_table, table_files
 from harness.table.model import CellKey, Result
@@ -74,6 +83,15 @@ class Suite:
     unexpected_passes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
+    #: selections of --class, --level and --tag (empty: all)
+    only_classes: tuple[ConformanceClass, ...] = ()
+    only_levels: tuple[str, ...] = ()
+    only_tags: tuple[str, ...] = ()
+    #: --strict-expectations: any departure from the known-failures file fails the run
+    strict: bool = False
+    #: known-failure entries whose case did not end as listed (id, what happened)
+    departures: list[tuple[str, str]] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
     _cells: dict[str, tuple[CellKey, Result]] | None = None
 
     def cells(self) -> dict[str, tuple[CellKey, Result]]:
@@ -125,6 +143,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--dry-run", action="store_true", help="virsh: print the host commands, run none"
     )
+    group.addoption(
+        "--class",
+        dest="sc_classes",
+        action="append",
+        default=[],
+        metavar="CLASS",
+        help="only cases of this conformance class, judged in it alone (repeatable; "
+        "model, libvirt-format, semantics, host)",
+    )
+    group.addoption(
+        "--level",
+        dest="sc_levels",
+        action="append",
+        default=[],
+        choices=[str(level) for level in Level],
+        help="only cases of this level (repeatable; table cells are semantics)",
+    )
+    group.addoption(
+        "--tag",
+        dest="sc_tags",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help=f"only cases with this tag (repeatable: all of them; table cells: {TABLE_TAG!r})",
+    )
+    group.addoption(
+        "--strict-expectations",
+        action="store_true",
+        help="fail the run when a case listed in --expectations passes, is not applicable "
+        "or ends otherwise than listed (a change in results needs the file updated)",
+    )
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -153,6 +202,10 @@ def pytest_configure(config: pytest.Config) -> None:
         ) from None
     except ExpectationsError as exc:
         raise pytest.UsageError(str(exc)) from None
+    try:
+        only_classes = parse_classes(config.getoption("sc_classes"))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
     suite = Suite(
         corpus=corpus,
         connectable=config.getoption("impl"),
@@ -160,6 +213,10 @@ def pytest_configure(config: pytest.Config) -> None:
         timeout=config.getoption("impl_timeout"),
         known=known,
         dry_run=bool(config.getoption("dry_run")),
+        only_classes=only_classes,
+        only_levels=tuple(config.getoption("sc_levels")),
+        only_tags=tuple(config.getoption("sc_tags")),
+        strict=bool(config.getoption("strict_expectations")),
     )
     config.stash[SUITE] = suite
     config.pluginmanager.register(Recorder(suite), "snapconform-recorder")
@@ -172,6 +229,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         _, identity, profile = suite.connect()
     except (AdapterError, ProfileError) as exc:
         raise pytest.UsageError(f"{suite.connectable}: {exc}") from None
+    unclaimed = [str(c) for c in suite.only_classes if c not in identity.claimed_classes()]
+    if unclaimed:
+        claimed = ", ".join(sorted(str(c) for c in identity.claimed_classes()))
+        raise pytest.UsageError(
+            f"{suite.connectable}: --class {', '.join(unclaimed)}: {identity.name} does not "
+            f"claim it (it claims {claimed}); choose one of those"
+        )
     if _is_worker(config) or config.getoption("no_report") or config.getoption("collectonly"):
         return
     run_id = new_run_id()
@@ -201,6 +265,8 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     suite = config.stash[SUITE]
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
         case_id = callspec.params.get("sc_case_id") if callspec else None
@@ -209,7 +275,48 @@ def pytest_collection_modifyitems(
         elif case_id is not None:
             case = suite.corpus.case(case_id)
             item.add_marker(getattr(pytest.mark, case.level.value))
+        if case_id is None or _selected(suite, case_id):
+            kept.append(item)
+        else:
+            dropped.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
     suite.collected = len(items)
+
+
+def _selected(suite: Suite, case_id: str) -> bool:
+    """Whether --class, --level and --tag keep the case ``case_id``."""
+    if case_id in suite.cells():
+        level, tags, belongs = str(Level.SEMANTICS), {TABLE_TAG}, cell_classes()
+    else:
+        case = suite.corpus.case(case_id)
+        _, _, profile = suite.connect()
+        level, tags = str(case.level), set(case.tags)
+        belongs = case_classes(case, case.expectation_for(profile.name))
+    if suite.only_levels and level not in suite.only_levels:
+        return False
+    if suite.only_tags and not set(suite.only_tags) <= tags:
+        return False
+    return not suite.only_classes or bool(set(belongs) & set(suite.only_classes))
+
+
+def _worst(verdicts: list[tuple[ConformanceClass, Verdict]]) -> Verdict:
+    """One verdict for a case judged in several classes: the first that did not pass (its
+    message naming the class), else the first."""
+    for cls, verdict in verdicts:
+        if verdict.status in ("error", "fail"):
+            worse = [v for _, v in verdicts if v.status == "error"]
+            chosen = worse[0] if worse and verdict.status != "error" else verdict
+            named = next(c for c, v in verdicts if v is chosen)
+            return Verdict(
+                chosen.status,
+                f"[{named} class] {chosen.message}",
+                chosen.diff,
+                chosen.expected,
+                chosen.actual,
+            )
+    return verdicts[0][1]
 
 
 class CaseRunner:
@@ -239,6 +346,16 @@ class CaseRunner:
             verdict = Verdict("not-applicable", why, None, expected_wire(case, exp, tokens))
             self._record(case_id, level, operation, verdict, started)
             pytest.skip(f"not-applicable: {why}")
+        belongs = case_classes(case, exp)
+        classes = judged_classes(belongs, identity, suite.only_classes)
+        if not classes:
+            why = (
+                f"case belongs to class {', '.join(map(str, belongs))}; {identity.name} "
+                f"claims {', '.join(sorted(map(str, identity.claimed_classes())))}"
+            )
+            verdict = Verdict("not-applicable", why, None, expected_wire(case, exp, tokens))
+            self._record(case_id, level, operation, verdict, started)
+            pytest.skip(f"not-applicable: {why}")
         request = Request(
             level=case.level,
             operation=case.operation,
@@ -247,9 +364,11 @@ class CaseRunner:
         )
         outcome = adapter.run(request)
         self._skip_if_dry_run(case_id, level, operation, started)
-        verdict = judge(case, exp, outcome, profile, tokens)
+        verdicts = [(cls, judge(case, exp, outcome, profile, tokens, cls)) for cls in classes]
+        verdict = _worst(verdicts)
         known = suite.known.get(case.id)
-        self._record(case_id, level, operation, verdict, started, known)
+        by_class = {str(cls): v.status for cls, v in verdicts}
+        self._record(case_id, level, operation, verdict, started, known, by_class)
         self._raise(case_id, case.description, verdict, known)
 
     def _cell(self, case_id: str, adapter: Adapter, identity: Identity, profile: Profile) -> None:
@@ -262,11 +381,17 @@ class CaseRunner:
             why = f"{identity.name} does not support {request.level}/{operation}"
             self._record(case_id, "table", operation, Verdict("not-applicable", why), started)
             pytest.skip(f"not-applicable: {why}")
+        classes = judged_classes(cell_classes(), identity, self.suite.only_classes)
+        if not classes:
+            why = f"table cells belong to class semantics; {identity.name} does not claim it"
+            self._record(case_id, "table", operation, Verdict("not-applicable", why), started)
+            pytest.skip(f"not-applicable: {why}")
         outcome = adapter.run(request)
         self._skip_if_dry_run(case_id, "table", operation, started)
         verdict = judge_cell(key, expected, outcome, profile, tokens)
         known = self.suite.known.get(case_id)
-        self._record(case_id, "table", operation, verdict, started, known)
+        by_class = {str(cls): verdict.status for cls in classes}
+        self._record(case_id, "table", operation, verdict, started, known, by_class)
         self._raise(case_id, key.describe(), verdict, known)
 
     def _skip_if_dry_run(self, case_id: str, level: str, operation: str, started: float) -> None:
@@ -293,6 +418,7 @@ class CaseRunner:
         verdict: Verdict,
         started: float,
         known: Known | None = None,
+        classes: Mapping[str, str] | None = None,
     ) -> None:
         result = CaseResult(
             id=case_id,
@@ -306,6 +432,7 @@ class CaseRunner:
             duration=round(time.perf_counter() - started, 6),
             known=None if known is None else known.status,
             unexpected_pass=known is not None and verdict.status == "pass",
+            classes=dict(classes or {}),
         )
         self.item.user_properties.append((PROPERTY, json.dumps(result.to_json())))
 
@@ -353,6 +480,10 @@ class Recorder:
         suite.counts[status] = suite.counts.get(status, 0) + 1
         if data.get("unexpected_pass"):
             suite.unexpected_passes.append(case_id)
+        known = suite.known.get(case_id)
+        if known is not None and status != known.status:
+            suite.departures.append((case_id, f"listed as {known.status}, ended {status}"))
+        suite.records.append(data)
         if suite.writer is not None:
             suite.writer.add(CaseResult(**data))
 
@@ -371,6 +502,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         suite.writer.close(complete=complete)
     if suite.adapter is not None:
         suite.adapter.close()
+    if suite.strict and suite.departures and not _is_worker(session.config):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -386,7 +519,17 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         )
     order = ("pass", "fail", "error", "not-applicable")
     tr.write_line("cases: " + ", ".join(f"{suite.counts.get(s, 0)} {s}" for s in order))
+    for cls, tally in class_counts(suite.records).items():
+        tr.write_line(f"  class {cls}: " + ", ".join(f"{tally[s]} {s}" for s in order))
     for case_id in suite.unexpected_passes:
         tr.write_line(f"UNEXPECTED PASS: {case_id} is listed as a known failure but passed")
+    if suite.strict:
+        for case_id, what in suite.departures:
+            tr.write_line(f"EXPECTATIONS CHANGED: {case_id}: {what}")
+        if suite.departures:
+            tr.write_line(
+                f"--strict-expectations: {len(suite.departures)} case(s) did not end as the "
+                "known-failures file lists; update it on purpose (or fix the regression)"
+            )
     if suite.report_dir is not None:
         tr.write_line(f"reports: {suite.report_dir}/results.json, {suite.report_dir}/junit.xml")

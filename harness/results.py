@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -73,6 +73,9 @@ class CaseResult:
     #: the known-failure status ("fail"/"error") listed for this case, if any
     known: str | None = None
     unexpected_pass: bool = False
+    #: the status in each conformance class the case was judged in (``status`` is the
+    #: worst of them); empty when it was judged in none (not-applicable, harness error)
+    classes: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -182,6 +185,16 @@ def counts(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
         total += 1
         unexpected += bool(record.get("unexpected_pass"))
     return {**tally, "total": total, "unexpected-pass": unexpected}
+
+
+def class_counts(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per conformance class, how many records had each status in it."""
+    out: dict[str, dict[str, int]] = {}
+    for record in records:
+        for cls, status in (record.get("classes") or {}).items():
+            tally = out.setdefault(cls, dict.fromkeys(STATUSES, 0))
+            tally[status] += 1
+    return {cls: {**tally, "total": sum(tally.values())} for cls, tally in sorted(out.items())}
 
 
 # --------------------------------------------------------------------------- writing
@@ -311,6 +324,7 @@ class ResultsWriter:
                 "complete": complete,
                 "finished": utc_now(),
                 "counts": counts(self._records),
+                "classes": class_counts(self._records),
             },
         }
 
@@ -401,6 +415,7 @@ __all__ = [
     "RunHeader",
     "Status",
     "atomic_write",
+    "class_counts",
     "counts",
     "load_results",
     "load_schema",

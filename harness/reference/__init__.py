@@ -83,6 +83,9 @@ class Reference:
             "levels": [str(Level.SYNTAX), str(Level.SEMANTICS)],
             "operations": [str(Operation.PARSE), str(Operation.CREATE), str(Operation.REDEFINE)],
             "profile": self.profile.name,
+            # libvirt-format holds it to libvirt's bytes; model is claimed too, so that
+            # every run checks that the model class passes what libvirt itself writes
+            "classes": ["model", "libvirt-format", "semantics"],
             "details": {
                 "era": self.profile.era.value,
                 "driver": self.profile.driver.value,
