@@ -113,15 +113,35 @@ def compare_model(
     required = {k: v for k, v in wanted.items() if k in given}
     allowed = set(wanted.items()) | set(given.items())
     problems: list[str] = []
+    lost = {path for (path, what) in required if what == "element" and (path, what) not in got}
+    extra = {
+        path
+        for (path, what) in got
+        if what == "element" and (path, what) not in wanted and (path, what) not in given
+    }
+
+    def under(path: str, roots: set[str]) -> bool:
+        return any(path == r or path.startswith(r + "/") for r in roots)
+
     for key, value in sorted(required.items()):
-        if key not in got:
+        if key[1] == "element" and key[0] in lost:
+            if not under(key[0].rpartition("/")[0], lost):
+                problems.append(f"missing: element {key[0]} (and all it holds)")
+        elif under(key[0], lost):
+            continue
+        elif key not in got:
             problems.append(f"missing: {_show(key, value)}")
         elif got[key] != value:
             problems.append(f"changed: {_show(key)}: expected {value!r}, got {got[key]!r}")
     for key, value in sorted(got.items()):
         if (key, value) in allowed or key in required:  # required: judged above
             continue
-        if key in wanted:
+        if key[1] == "element" and key[0] in extra:
+            if not under(key[0].rpartition("/")[0], extra):
+                problems.append(f"unexpected: element {key[0]} (and all it holds)")
+        elif under(key[0], extra):
+            continue
+        elif key in wanted:
             problems.append(f"changed: {_show(key)}: expected {wanted[key]!r}, got {value!r}")
         else:
             problems.append(f"unexpected: {_show(key, value)}")

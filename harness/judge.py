@@ -186,8 +186,7 @@ def judge_model(case: Case, exp: Expectation, outcome: Outcome, tokens: Tokens) 
             return Verdict("pass", None, None, expected, actual)
         return Verdict(
             "fail",
-            "expected a rejection (model class: any kind or code), but the document was "
-            "accepted",
+            "expected a rejection (model class: any kind or code), but the document was accepted",
             None,
             expected,
             actual,
@@ -212,7 +211,8 @@ def judge_model(case: Case, exp: Expectation, outcome: Outcome, tokens: Tokens) 
     return Verdict(
         "fail",
         f"accepted, but the content differs from {exp.output} (model class; masks: "
-        f"{', '.join(case.masks) or 'none'}): " + "; ".join(result.problems[:3])
+        f"{', '.join(case.masks) or 'none'}): "
+        + "; ".join(result.problems[:3])
         + ("; ..." if len(result.problems) > 3 else ""),
         result.report(),
         expected,

@@ -304,7 +304,7 @@ def _selected(suite: Suite, case_id: str) -> bool:
 def _worst(verdicts: list[tuple[ConformanceClass, Verdict]]) -> Verdict:
     """One verdict for a case judged in several classes: the first that did not pass (its
     message naming the class), else the first."""
-    for cls, verdict in verdicts:
+    for _cls, verdict in verdicts:
         if verdict.status in ("error", "fail"):
             worse = [v for _, v in verdicts if v.status == "error"]
             chosen = worse[0] if worse and verdict.status != "error" else verdict

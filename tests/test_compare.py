@@ -496,6 +496,17 @@ def test_edit_script_skipped_for_huge_documents(monkeypatch: pytest.MonkeyPatch)
 def test_report_is_labelled() -> None:
     assert compare("<a/>", "<a/>").report() == "documents are equal\n"
     report = compare("<a x='1'/>", "<a x='2'/>").report()
-    assert report.startswith("edit script (expected -> actual):\n  update-attribute /a[1] @x")
-    assert "\nunified diff (expected -> actual):\n--- expected\n+++ actual\n" in report
+    assert report.startswith("unified diff (expected -> actual):\n--- expected\n+++ actual\n")
+    assert "\nedit script (expected -> actual):\n  update-attribute /a[1] @x" in report
     assert report.endswith("\n")
+
+
+def test_misleading_rename_is_left_out_of_the_edit_script() -> None:
+    # <state> missing, <memory> present: xmldiff "renames" one into the other
+    expected = "<domainsnapshot><name>s</name><state>running</state></domainsnapshot>"
+    actual = "<domainsnapshot><name>s</name><memory snapshot='no'/></domainsnapshot>"
+    result = compare(expected, actual)
+    assert "rename" not in result.edit_script.replace("rename(s)", "")
+    assert "edit script omitted" in result.edit_script
+    assert "-  <state>running</state>" in result.unified_diff
+    assert '+  <memory snapshot="no"/>' in result.unified_diff
