@@ -409,7 +409,7 @@ def identity_to_wire(identity: Identity) -> Wire:
         "operations": sorted(str(v) for v in identity.operations),
         "profile": identity.profile,
         "details": dict(identity.details),
-        "classes": sorted(str(c) for c in identity.claimed_classes()),
+        "classes": sorted(str(c) for c in identity.classes),
     }
 
 

@@ -240,7 +240,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     run_id = new_run_id()
     suite.report_dir = Path(config.getoption("report_dir")) / run_id
-    implementation = identity_to_wire(identity) | {"connectable": suite.connectable}
+    implementation = identity_to_wire(identity) | {
+        "connectable": suite.connectable,
+        "classes": sorted(str(c) for c in identity.claimed_classes()),
+    }
     header = RunHeader(
         run_id=run_id,
         harness_version=__version__,

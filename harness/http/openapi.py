@@ -20,6 +20,7 @@ from typing import Any
 
 from harness.contract import (
     CONTRACT_VERSION,
+    ConformanceClass,
     DomainState,
     Flag,
     Level,
@@ -73,6 +74,13 @@ def _schemas() -> dict[str, Schema]:
                 "version": {"type": "string"},
                 "levels": {"type": "array", "items": level, "uniqueItems": True},
                 "operations": {"type": "array", "items": operation, "uniqueItems": True},
+                "classes": {
+                    "type": "array",
+                    "items": _enum(ConformanceClass, "conformance class claimed"),
+                    "uniqueItems": True,
+                    "description": "conformance classes claimed (default: each level's "
+                    "strictest class; docs/contract.md)",
+                },
                 "profile": _nullable_string("corpus profile to judge by, if the endpoint knows"),
                 "details": {
                     "type": "object",
