@@ -67,7 +67,12 @@ class ParsePlan:
     disks: tuple[DiskSpec, ...]
     doc_uuid: str | None  # the embedded domain's UUID (mapped onto the scratch domain)
     doc_name: str | None
-    embed: bool  # the document has no <domain>: embed the scratch domain's, strip it after
+    #: the document has no domain definition (no <domain>, or one holding only a <uuid>,
+    #: which libvirt's parser reads as none): embed the scratch domain's for the redefine,
+    #: then take out of the answer what that domain brought in
+    embed: bool
+    #: the document's own uuid-only <domain>, put back in the answer
+    stub: str | None = None
 
 
 _BUS_BY_PREFIX = {"vd": "virtio", "sd": "scsi", "hd": "ide", "xv": "xen"}
@@ -125,20 +130,45 @@ def parse_plan(xml: str, scratch: str) -> ParsePlan:
     if dom is None:
         return ParsePlan(_disks_of_snapshot(root, scratch), None, None, embed=True)
     uuid = (dom.findtext("uuid") or "").strip() or None
+    if uuid_only(dom):
+        stub = etree.tostring(dom, encoding="unicode", with_tail=False)
+        return ParsePlan(_disks_of_snapshot(root, scratch), uuid, None, embed=True, stub=stub)
     name = (dom.findtext("name") or "").strip() or None
     return ParsePlan(_disks_of_domain(dom) or default, uuid, name, embed=False)
 
 
+def uuid_only(dom: etree._Element) -> bool:
+    """A ``<domain>`` without ``type`` holding only a ``<uuid>`` (old metadata's form)."""
+    children = [c for c in dom if isinstance(c.tag, str)]
+    return dom.get("type") is None and [c.tag for c in children] == ["uuid"]
+
+
 def embed_domain(xml: str, domain_xml: str) -> str:
-    """Insert a domain definition as the document's last child."""
-    cut = xml.rfind("</domainsnapshot>")
-    if cut < 0:
+    """The document with the domain definition as its ``<domain>`` (a uuid-only one is
+    replaced)."""
+    try:
+        root = parse_xml(xml, what="snapshot XML")
+    except XmlError:
         return xml
-    return xml[:cut] + domain_xml.rstrip() + "\n" + xml[cut:]
+    for el in root.findall("domain"):
+        root.remove(el)
+    root.append(parse_xml(domain_xml, what="domain XML"))
+    return etree.tostring(root, encoding="unicode")
 
 
-def strip_domain(xml: str) -> str:
-    """Drop the embedded <domain> (and <inactiveDomain>) the harness put in."""
+def _listed_disks(xml: str) -> set[str]:
+    try:
+        root = parse_xml(xml, what="snapshot XML")
+    except XmlError:
+        return set()
+    return {str(d.get("name")) for d in root.iterfind("disks/disk") if d.get("name")}
+
+
+def strip_domain(xml: str, request_xml: str, stub: str | None = None) -> str:
+    """The answer without what the embedded scratch domain brought in: its ``<domain>``
+    and ``<inactiveDomain>``, and the ``<disk>`` entries redefine aligned to its disks that
+    the request never listed (an empty ``<disks>`` goes too). ``stub``, the request's own
+    uuid-only ``<domain>``, takes the removed domain's place."""
     try:
         root = parse_xml(xml, what="snapshot XML")
     except XmlError:
@@ -146,6 +176,15 @@ def strip_domain(xml: str) -> str:
     for tag in ("domain", "inactiveDomain"):
         for el in root.findall(tag):
             root.remove(el)
+    listed = _listed_disks(request_xml)
+    for disks in root.findall("disks"):
+        for disk in disks.findall("disk"):
+            if disk.get("name") not in listed:
+                disks.remove(disk)
+        if not len(disks):
+            root.remove(disks)
+    if stub is not None:
+        root.append(parse_xml(stub, what="domain XML"))
     return etree.tostring(root, encoding="unicode")
 
 

@@ -272,11 +272,9 @@ class HostRunner:
         tr = Translation(ours_uuid=fx.uuid, ours_name=fx.name)
         if plan.doc_uuid:
             tr.theirs_uuid, tr.theirs_name = plan.doc_uuid, plan.doc_name
-            doc = tr.to_host(xml)
-        elif plan.embed:
-            doc = embed_domain(xml, fx.xml)
-        else:
-            doc = xml
+        doc = tr.to_host(xml)
+        if plan.embed:
+            doc = embed_domain(doc, fx.xml)
         stub = parent_stub(doc)
         if stub is not None:
             try:
@@ -285,11 +283,15 @@ class HostRunner:
                 return Errored(f"redefining the parent the document names failed: {exc}")
         outcome, _name, _stored = self._create_and_read(fx, doc, ("redefine",), tr)
         if plan.embed and isinstance(outcome, Accepted):
+
+            def strip(answer: str) -> str:
+                return strip_domain(answer, xml, plan.stub)
+
             views = tuple(
-                View(v.source, v.name, None if v.xml is None else strip_domain(v.xml))
+                View(v.source, v.name, None if v.xml is None else strip(v.xml))
                 for v in outcome.views
             )
-            outcome = checked_xml(Accepted(strip_domain(outcome.xml), views))
+            outcome = checked_xml(Accepted(strip(outcome.xml), views))
         return outcome
 
     # ------------------------------------------------------------------ close
