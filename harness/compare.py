@@ -44,7 +44,7 @@ Mode = Literal["exact", "semantic"]
 MODES: frozenset[str] = frozenset(get_args(Mode))
 
 #: The masks a case may ask for.
-MASKS: frozenset[str] = frozenset({"creationTime", "name", "parent", "domain"})
+MASKS: frozenset[str] = frozenset({"creationTime", "name", "parent", "domain", "domain-only"})
 
 #: Text that replaces a masked value (in both documents, so they agree).
 MASK_TOKEN = "@MASKED@"
@@ -132,12 +132,15 @@ def _apply_masks(root: etree._Element, masks: frozenset[str]) -> None:
         for parent in _children(root, "parent"):
             for element in _children(parent, "name"):
                 element.text = MASK_TOKEN
-    if "domain" in masks:
+    if "domain" in masks or "domain-only" in masks:
         for element in _children(root, "domain"):
             tail = element.tail
             element.clear()  # attributes, text, children (and tail, restored below)
             element.tail = tail
-        for element in _children(root, "inactiveDomain") + _children(root, "cookie"):
+        dropped = _children(root, "inactiveDomain")
+        if "domain" in masks:
+            dropped += _children(root, "cookie")
+        for element in dropped:
             _remove_keeping_tail(element)
 
 

@@ -510,3 +510,14 @@ def test_misleading_rename_is_left_out_of_the_edit_script() -> None:
     assert "edit script omitted" in result.edit_script
     assert "-  <state>running</state>" in result.unified_diff
     assert '+  <memory snapshot="no"/>' in result.unified_diff
+
+
+def test_domain_only_mask_keeps_the_cookie() -> None:
+    a = "<domainsnapshot><domain type='qemu'><name>a</name></domain><cookie><x/></cookie>"
+    a += "</domainsnapshot>"
+    b = "<domainsnapshot><domain type='test'/><inactiveDomain/><cookie><x/></cookie>"
+    b += "</domainsnapshot>"
+    c = "<domainsnapshot><domain/><cookie><y/></cookie></domainsnapshot>"
+    assert compare(a, b, masks=["domain-only"]).equal
+    assert not compare(a, c, masks=["domain-only"]).equal
+    assert compare(a, c, masks=["domain"]).equal

@@ -7,6 +7,8 @@ order; listed disks are checked and defaulted, unlisted ones take the domain's
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .errors import fail
 from .model import EXTERNAL, INTERNAL, NO, Domain, SnapshotDef, SnapshotDisk
 from .profiles import Era
@@ -19,11 +21,14 @@ def align_disks(
     *,
     uniform: bool,
     era: Era,
+    regular_file: Callable[[str], bool] | None = None,
 ) -> None:
     """Align ``snap.disks`` to ``domain`` in place, or raise libvirt's error.
 
     ``uniform`` asks that an internal snapshot cover every disk ("require_match"): in force
-    only when the default location is internal.
+    only when the default location is internal. ``regular_file`` is ``stat()`` of a source
+    path (None: every file-backed disk's source exists, as for the domain the request runs
+    against, whose images the harness makes).
     """
     if domain is None:  # A1
         fail("VIR_ERR_INTERNAL_ERROR", "missing domain in snapshot")
@@ -71,10 +76,12 @@ def align_disks(
             found = SnapshotDisk(name=dom_disk.target, snapshot=mode or default)
         aligned.append(found)
     snap.disks = aligned
-    _assign_external_names(snap, domain, era)
+    _assign_external_names(snap, domain, era, regular_file)
 
 
-def _assign_external_names(snap: SnapshotDef, domain: Domain, era: Era) -> None:
+def _assign_external_names(
+    snap: SnapshotDef, domain: Domain, era: Era, regular_file: Callable[[str], bool] | None
+) -> None:
     """A10: ``<source minus its last extension>.<snapshot name>`` for external disks
     without a path (``virDomainSnapshotDefAssignExternalNames``)."""
     for index, disk in enumerate(snap.disks):
@@ -93,7 +100,8 @@ def _assign_external_names(snap: SnapshotDef, domain: Domain, era: Era) -> None:
                 f"cannot generate external snapshot name for disk '{disk.name}' without source",
             )
         # stat(): only a file-backed disk's source is a regular file
-        if dom_disk.type != "file":
+        exists = regular_file is None or regular_file(dom_disk.source)
+        if dom_disk.type != "file" or not exists:
             fail(
                 "VIR_ERR_CONFIG_UNSUPPORTED",
                 f"source for disk '{disk.name}' is not a regular file; refusing to generate "

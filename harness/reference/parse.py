@@ -178,7 +178,7 @@ class _Parser:
             snap.disks = [self._disk(node) for node in disks if isinstance(node.tag, str)]
 
         if opts.cookie and not offline and not self.seed:
-            snap.cookie = _child(root, "cookie")
+            snap.cookie = _qemu_cookie(_child(root, "cookie"))
         return snap
 
     def _creation_time(self, root: etree._Element, snap: SnapshotDef) -> None:
@@ -374,6 +374,22 @@ class _Parser:
         if disk.snapshot is None and (src.path is not None or src.format is not None):
             disk.snapshot = EXTERNAL
         return disk
+
+
+def _qemu_cookie(node: etree._Element | None) -> etree._Element | None:
+    """What the QEMU driver's save-cookie callbacks keep of a ``<cookie>``
+    (``qemuDomainSaveCookieParse`` / ``...Format``, ``src/qemu/qemu_domain.c``): the first
+    ``<cpu>`` and whether a ``<slirpHelper>`` is there; everything else is dropped."""
+    if node is None:
+        return None
+    kept = etree.Element("cookie")
+    cpu = _child(node, "cpu")
+    if cpu is not None:
+        kept.append(copy.deepcopy(cpu))
+        kept[-1].tail = None
+    if _child(node, "slirpHelper") is not None:
+        etree.SubElement(kept, "slirpHelper")
+    return kept
 
 
 def _string_attr(node: etree._Element | None, attr: str) -> str | None:

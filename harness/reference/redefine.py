@@ -57,7 +57,13 @@ def redefine(
     external = snap.memory == EXTERNAL if profile.era is Era.SEED else snap.is_external()
     default = EXTERNAL if snap.state == "disk-snapshot" or external else INTERNAL
     if snap.domain is not None or profile.era is Era.V9:
-        align_disks(snap, snap.domain, default, uniform=True, era=profile.era)
+        # the embedded definition's sources are only paths: stat() finds a regular file
+        # where the domain the request runs against has one (its images exist)
+        files = {d.source for d in domain.disks if d.type == "file" and d.source is not None}
+        align_disks(
+            snap, snap.domain, default, uniform=True, era=profile.era,
+            regular_file=files.__contains__,
+        )  # fmt: skip
 
     snapshots.store(snap, make_current=Flag.CURRENT in flags or snapshots.current == snap.name)
     return snap
