@@ -11,7 +11,7 @@ from harness import __version__
 from harness.connectables import DEFAULT_CONNECTABLE, KINDS
 from harness.corpus.lint import check
 from harness.corpus.loader import load_corpus
-from harness.corpus.model import CorpusError
+from harness.corpus.model import Corpus, CorpusError
 from harness.host import cli as host_cli
 from harness.http.serve import add_arguments as serve_arguments
 from harness.http.serve import serve
@@ -52,6 +52,86 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         pytest_args.append("--strict-expectations")
     pytest_args += host_cli.pytest_arguments(args)
     return int(pytest.main(pytest_args + extra))
+
+
+def _load_corpus_quietly(corpus: str | None) -> Corpus | None:
+    try:
+        return load_corpus(Path(corpus) if corpus else default_corpus())
+    except CorpusError as exc:
+        print("cannot load the corpus:\n  " + "\n  ".join(exc.problems), file=sys.stderr)
+        return None
+
+
+def _report(args: argparse.Namespace) -> int:
+    from harness.report import write_report
+    from harness.results import ResultsError
+
+    corpus = _load_corpus_quietly(args.corpus)
+    if corpus is None:
+        return 1
+    try:
+        out = write_report([Path(p) for p in args.results], Path(args.output), corpus, args.title)
+    except ResultsError as exc:
+        print(f"cannot read a results file: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {out} ({len(args.results)} implementation(s))")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from harness.gate import GateRefusal, compare_runs
+    from harness.results import ResultsError, load_results
+
+    corpus = _load_corpus_quietly(args.corpus)
+    if corpus is None:
+        return 2
+    try:
+        base, new = load_results(Path(args.base)), load_results(Path(args.new))
+    except ResultsError as exc:
+        print(f"cannot read a results file: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = compare_runs(base, new, corpus.renames, allow_different=args.allow_different)
+    except GateRefusal as exc:
+        print(f"refusing to compare: {exc}", file=sys.stderr)
+        return 2
+    print(result.text())
+    return 1 if result.regressed else 0
+
+
+def _update_expectations(args: argparse.Namespace) -> int:
+    import json
+
+    from harness.expectations import ExpectationsError
+    from harness.results import ResultsError, atomic_write, load_results
+    from harness.update_expectations import update_expectations
+
+    when: dict[str, str] = {}
+    for item in args.when or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            print(
+                f"--when {item!r}: expected NAME=VALUE, e.g. libvirt='>=9.0,<10'", file=sys.stderr
+            )
+            return 2
+        when[key] = value
+    target = Path(args.output) if args.output else None
+    try:
+        document = load_results(Path(args.results))
+        update = update_expectations(document, target, when)
+    except (ResultsError, ExpectationsError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    text = json.dumps(update.data, indent=2, ensure_ascii=False) + "\n"
+    if target is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write(target, text.encode("utf-8"))
+    print(f"{target or 'stdout'}: {update.summary()}", file=sys.stderr)
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -276,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--strict-expectations",
+        "--strict",
         action="store_true",
         help="with --expectations: fail when a listed case passes or ends otherwise than "
         "listed, so a change in results needs the file updated on purpose",
@@ -333,6 +414,41 @@ def build_parser() -> argparse.ArgumentParser:
         "the table's other rows are kept",
     )
 
+    rep = sub.add_parser(
+        "report",
+        help="one self-contained HTML matrix from any number of results.json files",
+    )
+    rep.add_argument("results", nargs="+", help="results.json files, one column each")
+    rep.add_argument("-o", "--output", default="report.html", help="default report.html")
+    rep.add_argument("--title", default="snapconform conformance matrix")
+    rep.add_argument("--corpus", help="corpus directory (default: the bundled corpus)")
+
+    cmp = sub.add_parser(
+        "compare",
+        help="compare two runs: new failures, fixes, new/removed cases (exit 1 on a regression)",
+    )
+    cmp.add_argument("base", help="results.json of the base run")
+    cmp.add_argument("new", help="results.json of the new run")
+    cmp.add_argument(
+        "--allow-different",
+        action="store_true",
+        help="compare runs of different implementations or profiles",
+    )
+    cmp.add_argument("--corpus", help="corpus directory whose renames.json applies")
+
+    upd = sub.add_parser(
+        "update-expectations",
+        help="write or update a known-failures file from a run, keeping existing reasons",
+    )
+    upd.add_argument("results", help="results.json of the run")
+    upd.add_argument("-o", "--output", help="known-failures file to update (default: stdout)")
+    upd.add_argument(
+        "--when",
+        action="append",
+        metavar="NAME=VALUE",
+        help="condition of the new entries, e.g. libvirt='>=9.0,<10' or driver=qemu",
+    )
+
     dif = sub.add_parser("diff-profiles", help="cells on which two profiles' tables disagree")
     dif.add_argument("a")
     dif.add_argument("b")
@@ -353,6 +469,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args)
     commands = {"check": _check, "list": _list, "table": _table, "diff-profiles": _diff_profiles}
     commands["rules"] = _rules
+    commands |= {
+        "report": _report,
+        "compare": _compare,
+        "update-expectations": _update_expectations,
+    }
     commands["cleanup"] = host_cli.cleanup_main
     return commands[args.command](args)
 

@@ -41,13 +41,13 @@ from harness.contract import (
 )
 from harness.corpus.loader import load_corpus
 from harness.corpus.model import Corpus, CorpusError, Profile
-from harness.expectations import ExpectationsError, Known, load_expectations
+from harness.expectations import ExpectationsError, Known, applicable, load_expectations
 from harness.judge import Verdict, expected_wire, judge
 from harness.paths import default_corpus
 from harness.profiles import ProfileError, select_profile
 from harness.results import CaseResult, ResultsWriter, RunHeader, class_counts, new_run_id
 from harness.table.cells import judge_cell, request_for
-from harness.table.loader import load_table, table_files
+from harness.table.loader import load_axes, load_table, table_files
 from harness.table.model import CellKey, Result
 
 PROPERTY = "snapconform"
@@ -72,7 +72,9 @@ class Suite:
     connectable: str
     requested_profile: str | None
     timeout: float | None
-    known: dict[str, Known]
+    #: every entry of the known-failures file; ``known`` holds those for this implementation
+    known_all: dict[str, tuple[Known, ...]]
+    known: dict[str, Known] = field(default_factory=dict)
     adapter: Adapter | None = None
     identity: Identity | None = None
     profile: Profile | None = None
@@ -109,6 +111,9 @@ class Suite:
             self.adapter = connect(self.connectable, timeout=self.timeout)
             self.identity = self.adapter.identify()
             self.profile = select_profile(self.corpus, self.identity, self.requested_profile)
+            self.known = applicable(
+                self.known_all, self.identity.version, dict(self.identity.details)
+            )
         assert self.identity is not None and self.profile is not None
         return self.adapter, self.identity, self.profile
 
@@ -193,9 +198,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         corpus = load_corpus(corpus_dir)
         known_file = config.getoption("expectations")
-        known = (
-            load_expectations(Path(known_file), {c.id for c in corpus.cases}) if known_file else {}
-        )
+        known = load_expectations(Path(known_file), _case_ids(corpus)) if known_file else {}
     except CorpusError as exc:
         raise pytest.UsageError(
             f"cannot load the corpus {corpus_dir}:\n  " + "\n  ".join(exc.problems)
@@ -211,7 +214,7 @@ def pytest_configure(config: pytest.Config) -> None:
         connectable=config.getoption("impl"),
         requested_profile=config.getoption("profile"),
         timeout=config.getoption("impl_timeout"),
-        known=known,
+        known_all=known,
         dry_run=bool(config.getoption("dry_run")),
         only_classes=only_classes,
         only_levels=tuple(config.getoption("sc_levels")),
@@ -220,6 +223,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.stash[SUITE] = suite
     config.pluginmanager.register(Recorder(suite), "snapconform-recorder")
+
+
+def _case_ids(corpus: Corpus) -> set[str]:
+    """Every id a known-failures file may name: the corpus cases and every table cell."""
+    ids = {c.id for c in corpus.cases}
+    if (corpus.root / "tables" / "axes.json").exists():
+        ids |= {k.id for k in load_axes(corpus.root).product()}
+    return ids
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -502,11 +513,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
             and len(suite.recorded) == collected
         )
-        suite.writer.close(complete=complete)
+        path = suite.writer.close(complete=complete)
+        _write_report(suite, path)
     if suite.adapter is not None:
         suite.adapter.close()
     if suite.strict and suite.departures and not _is_worker(session.config):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _write_report(suite: Suite, results: Path) -> None:
+    """report.html beside results.json; a report that cannot be made never fails the run."""
+    from harness.report import REPORT_NAME, write_report
+
+    try:
+        write_report([results], results.with_name(REPORT_NAME), suite.corpus)
+    except Exception as exc:  # the run's verdicts are written; say why the page is not
+        print(f"snapconform: could not write {REPORT_NAME}: {type(exc).__name__}: {exc}")
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -535,4 +557,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                 "known-failures file lists; update it on purpose (or fix the regression)"
             )
     if suite.report_dir is not None:
-        tr.write_line(f"reports: {suite.report_dir}/results.json, {suite.report_dir}/junit.xml")
+        tr.write_line(
+            f"reports: {suite.report_dir}/results.json, {suite.report_dir}/junit.xml, "
+            f"{suite.report_dir}/report.html"
+        )
