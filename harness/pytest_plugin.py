@@ -45,6 +45,7 @@ from harness.expectations import ExpectationsError, Known, applicable, load_expe
 from harness.judge import Verdict, expected_wire, judge
 from harness.paths import default_corpus
 from harness.profiles import ProfileError, select_profile
+from harness.reproduce import reproduction
 from harness.results import CaseResult, ResultsWriter, RunHeader, class_counts, new_run_id
 from harness.table.cells import judge_cell, request_for
 from harness.table.loader import load_axes, load_table, table_files
@@ -339,6 +340,7 @@ class CaseRunner:
     def __init__(self, suite: Suite, item: pytest.Item) -> None:
         self.suite = suite
         self.item = item
+        self.reproduction: str | None = None
 
     def __call__(self, case_id: str) -> None:
         suite = self.suite
@@ -380,6 +382,7 @@ class CaseRunner:
         self._skip_if_dry_run(case_id, level, operation, started)
         verdicts = [(cls, judge(case, exp, outcome, profile, tokens, cls)) for cls in classes]
         verdict = _worst(verdicts)
+        self._reproduce(verdict, request, adapter)
         known = suite.known.get(case.id)
         by_class = {str(cls): v.status for cls, v in verdicts}
         self._record(case_id, level, operation, verdict, started, known, by_class)
@@ -403,6 +406,7 @@ class CaseRunner:
         outcome = adapter.run(request)
         self._skip_if_dry_run(case_id, "table", operation, started)
         verdict = judge_cell(key, expected, outcome, profile, tokens)
+        self._reproduce(verdict, request, adapter)
         known = self.suite.known.get(case_id)
         by_class = {str(cls): verdict.status for cls in classes}
         self._record(case_id, "table", operation, verdict, started, known, by_class)
@@ -415,11 +419,21 @@ class CaseRunner:
             self._record(case_id, level, operation, Verdict("not-applicable", why), started)
             pytest.skip(why)
 
+    def _reproduce(self, verdict: Verdict, request: Request, adapter: Adapter) -> None:
+        """Keep a copy-paste reproduction of a failed or errored request."""
+        if verdict.status in ("fail", "error"):
+            try:
+                self.reproduction = reproduction(self.suite.connectable, request, adapter.scratch)
+            except (ValueError, KeyError, TypeError) as exc:  # never lose the verdict over it
+                self.reproduction = f"(no reproduction: {type(exc).__name__}: {exc})"
+
     def _raise(self, case_id: str, description: str, verdict: Verdict, known: Known | None) -> None:
         if verdict.status in ("fail", "error"):
             text = f"[{verdict.status}] {case_id}: {description}\n{verdict.message}"
             if verdict.diff:
                 text += "\n" + verdict.diff
+            if self.reproduction:
+                text += "\nreproduce:\n" + self.reproduction
             if known is not None:
                 pytest.xfail(f"known {known.status}: {known.reason}\n{text}")
             pytest.fail(text, pytrace=False)
@@ -447,6 +461,7 @@ class CaseRunner:
             known=None if known is None else known.status,
             unexpected_pass=known is not None and verdict.status == "pass",
             classes=dict(classes or {}),
+            reproduction=self.reproduction if verdict.status in ("fail", "error") else None,
         )
         self.item.user_properties.append((PROPERTY, json.dumps(result.to_json())))
 

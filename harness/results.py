@@ -76,6 +76,8 @@ class CaseResult:
     #: the status in each conformance class the case was judged in (``status`` is the
     #: worst of them); empty when it was judged in none (not-applicable, harness error)
     classes: dict[str, str] = field(default_factory=dict)
+    #: for a failed or errored case: commands (or a script) that reproduce it by hand
+    reproduction: str | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

@@ -71,14 +71,17 @@ class Stats:
     finish_seconds: float = 0.0
 
 
-def domain_xml(spec: DomainSpec, name: str, uuid: str, run: RunDir) -> str:
-    """A guest without an OS: 64 MiB, 1 vcpu, machine pc, no graphics, the given disks."""
+def domain_xml(spec: DomainSpec, name: str, uuid: str | None, run: RunDir | None) -> str:
+    """A guest without an OS: 64 MiB, 1 vcpu, machine pc, no graphics, the given disks
+    (with the run's ownership metadata when ``run`` is given)."""
     E = etree.Element
     dom = E("domain", type="qemu")
     etree.SubElement(dom, "name").text = name
-    etree.SubElement(dom, "uuid").text = uuid
-    meta = etree.SubElement(dom, "metadata")
-    meta.append(etree.fromstring(metadata_element(run)))
+    if uuid is not None:
+        etree.SubElement(dom, "uuid").text = uuid
+    if run is not None:
+        meta = etree.SubElement(dom, "metadata")
+        meta.append(etree.fromstring(metadata_element(run)))
     etree.SubElement(dom, "memory", unit="MiB").text = "64"
     etree.SubElement(dom, "vcpu").text = "1"
     os_el = etree.SubElement(dom, "os")
