@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,8 +13,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 QEMU = "qemu:///system"
 TEST = "test:///default"
-#: virsh (libvirt-clients) and qemu-img (qemu-utils) are what the live tests need
-HAVE_TOOLS = bool(shutil.which("virsh") and shutil.which("qemu-img"))
 
 
 def virsh(uri: str, *args: str, check: bool = True) -> str:

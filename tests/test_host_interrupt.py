@@ -13,24 +13,22 @@ import pytest
 
 from harness.host.journal import Journal, runs_under
 from tests.hostutil import (
-    HAVE_TOOLS,
     QEMU,
     REPO,
     TEST,
     domains,
-    qemu_answers,
     qemu_lock,
     suite,
     suite_env,
 )
 
-pytestmark = pytest.mark.skipif(not HAVE_TOOLS, reason="needs virsh and qemu-img")
+pytestmark = pytest.mark.needs("virsh", "qemu-img")
 URIS = [
     pytest.param(TEST, id="test"),
     pytest.param(
         QEMU,
         id="qemu",
-        marks=pytest.mark.skipif(not qemu_answers(), reason="qemu:///system does not answer"),
+        marks=pytest.mark.needs("libvirtd"),
     ),
 ]
 

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import subprocess
@@ -25,6 +24,7 @@ from harness.http import CA_BUNDLE_ENV, TOKEN_ENV, URL_ENV
 from harness.http.suite import ServedEndpoint
 from harness.results import load_results
 from tests.impls.fake_http import FakeEndpoint, make_certificate
+from tests.needs import require
 
 REPO = Path(__file__).resolve().parent.parent
 TESTS = REPO / "tests"
@@ -89,15 +89,6 @@ def test_http_gives_the_same_results_as_python_on_fakes(impl: str, tmp_path: Pat
     assert over_http["header"]["implementation"]["connectable"] == url
 
 
-def _reference_ready() -> bool:
-    try:
-        module = importlib.import_module("harness.reference")
-    except ImportError:
-        return False
-    return callable(getattr(module, "identify", None)) and callable(getattr(module, "run", None))
-
-
-@pytest.mark.skipif(not _reference_ready(), reason="harness.reference is not there yet")
 def test_http_gives_the_same_results_as_python_on_the_reference(tmp_path: Path) -> None:
     code_py, direct, out_py = suite("python:harness.reference", tmp_path / "py")
     with ServedEndpoint("python:harness.reference", env=environ()) as url:
@@ -179,9 +170,9 @@ def test_token_echoed_by_an_endpoint_is_not_reported(tmp_path: Path) -> None:
 
 
 def test_serve_over_tls_with_a_token_file(tmp_path: Path) -> None:
+    require("openssl")
     made = make_certificate(tmp_path)
-    if made is None:
-        pytest.skip("openssl is needed to make a test certificate")
+    assert made is not None
     cert, key = made
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")

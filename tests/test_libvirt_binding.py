@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,10 @@ from harness.contract import (
     Request,
 )
 from harness.host.safety import HostOptions
-from tests.hostutil import HAVE_TOOLS, QEMU, TEST, inventory, qemu_answers, suite
+from tests.hostutil import QEMU, TEST, inventory, suite
 from tests.impls import mock_libvirt
 
-has_binding = importlib.util.find_spec("libvirt") is not None
-needs_binding = pytest.mark.skipif(
-    not (has_binding and HAVE_TOOLS), reason="needs libvirt-python, virsh and qemu-img"
-)
+needs_binding = pytest.mark.needs("libvirt-python", "virsh", "qemu-img")
 
 
 def _ctx(scratch: str, **kw: object) -> Context:
@@ -36,6 +32,7 @@ def _ctx(scratch: str, **kw: object) -> Context:
     return Context(state=DomainState.RUNNING, disks=disks, **kw)  # type: ignore[arg-type]
 
 
+@pytest.mark.needs("qemu-img")  # the adapter makes real scratch images, mock or not
 def test_a_mock_of_the_binding_can_be_driven(tmp_path: Path) -> None:
     a = LibvirtAdapter.from_module_target(
         "tests.impls.mock_libvirt@test:///default", HostOptions(root=tmp_path)
@@ -103,7 +100,7 @@ def test_real_binding_suite_leaves_nothing(tmp_path: Path) -> None:
 
 
 @needs_binding
-@pytest.mark.skipif(not qemu_answers(), reason="qemu:///system does not answer")
+@pytest.mark.needs("libvirtd")
 def test_real_binding_identifies_qemu() -> None:
     a = LibvirtAdapter(QEMU, options=HostOptions(allow_host=True))
     try:

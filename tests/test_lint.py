@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from harness.cli import main
-from harness.corpus.lint import LIBVIRT_RNG, check
+from harness.corpus.lint import check
 from harness.paths import default_corpus
 
 
@@ -154,7 +154,7 @@ def test_missing_corpus_dir(tmp_path: Path) -> None:
     assert "no such corpus directory" in problems(tmp_path / "nope")[0]
 
 
-@pytest.mark.skipif(not LIBVIRT_RNG.is_file(), reason="libvirt's RELAX NG schema not installed")
+@pytest.mark.needs("libvirt-schemas")
 def test_rng_claims_are_checked(mini_corpus: Path) -> None:
     edit_json(mini_corpus / "cases/accepted-case/case.json", lambda d: d.update(rng="valid"))
     edit_json(mini_corpus / "cases/rejected-case/case.json", lambda d: d.update(rng="invalid"))

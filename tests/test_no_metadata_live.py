@@ -16,25 +16,11 @@ import pytest
 
 from harness.paths import default_corpus
 from harness.table.loader import load_table
-from tests.hostutil import REPO, qemu_answers, qemu_lock
+from tests.hostutil import REPO, qemu_lock
+from tests.needs import SYSTEM_PYTHON
 
 PROBE = REPO / "scripts" / "probe-no-metadata"
-SYSTEM_PYTHON = Path("/usr/bin/python3")
-
-
-def _system_binding() -> bool:
-    if not SYSTEM_PYTHON.exists():
-        return False
-    done = subprocess.run(
-        [str(SYSTEM_PYTHON), "-c", "import libvirt"], capture_output=True, check=False
-    )
-    return done.returncode == 0
-
-
-pytestmark = pytest.mark.skipif(
-    not (qemu_answers() and _system_binding()),
-    reason="needs a local libvirtd (qemu:///system) and Debian's python3-libvirt",
-)
+pytestmark = pytest.mark.needs("virsh", "qemu-img", "libvirtd", "system-libvirt-python")
 
 
 def _facts(line: dict[str, object], workdir_files: list[str]) -> list[str]:

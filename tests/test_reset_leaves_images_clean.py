@@ -19,11 +19,9 @@ from harness.contract import Errored
 from harness.host.safety import HostOptions
 from harness.table.cells import request_for
 from harness.table.model import CellKey
-from tests.hostutil import QEMU, qemu_answers, qemu_lock
+from tests.hostutil import QEMU, qemu_lock
 
-pytestmark = pytest.mark.skipif(
-    not qemu_answers(), reason="needs a local libvirtd (qemu:///system)"
-)
+pytestmark = pytest.mark.needs("virsh", "qemu-img", "libvirtd")
 
 CELLS = [
     CellKey("running", "omit", "omit", False, "qcow2"),

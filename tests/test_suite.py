@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -212,7 +211,7 @@ def test_interrupted_run_leaves_a_valid_partial_report(mini_corpus: Path, tmp_pa
     assert results["footer"]["complete"] is False
 
 
-@pytest.mark.skipif(shutil.which("virsh") is None, reason="needs virsh")
+@pytest.mark.needs("virsh")
 def test_dry_run_prints_commands_and_judges_nothing(tmp_path: Path) -> None:
     proc = run_cli(
         "run",

@@ -33,7 +33,7 @@ def seed_rows() -> list[list[str]]:
     return [p.replace("|", " | ").split() for p in parts if p.strip()]
 
 
-@pytest.mark.skipif(not SEED.is_dir(), reason="the seed (../shared/seed) is not beside the repo")
+@pytest.mark.needs("seed")
 def test_plan_table_reproduces_the_seed_row_for_row() -> None:
     rendered = render(load_table(CORPUS, "plan-1.0.1")).splitlines()
     rows = [line.replace("|", " | ").split() for line in rendered[2:] if "|" in line]

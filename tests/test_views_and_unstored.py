@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -38,8 +37,7 @@ from harness.views import disagreement
 from tests.hostutil import TEST, suite
 
 DOC = "<domainsnapshot><name>s</name><memory snapshot='internal'/></domainsnapshot>"
-needs_qemu_img = pytest.mark.skipif(shutil.which("qemu-img") is None, reason="needs qemu-img")
-has_binding = importlib.util.find_spec("libvirt") is not None
+needs_qemu_img = pytest.mark.needs("qemu-img")
 
 
 def test_views_that_agree_pass() -> None:
@@ -151,10 +149,7 @@ def test_a_create_whose_definition_is_not_kept_is_unstored_not_rejected(tmp_path
         a.close()
 
 
-@pytest.mark.skipif(
-    not (has_binding and shutil.which("virsh") and shutil.which("qemu-img")),
-    reason="needs libvirt-python, virsh and qemu-img (tox -e libvirt)",
-)
+@pytest.mark.needs("libvirt-python", "virsh", "qemu-img")
 def test_a_binding_that_lies_in_one_view_fails_the_suite(tmp_path: Path) -> None:
     proc = suite(
         f"python-libvirt:tests.impls.lying_binding@{TEST}",

@@ -23,10 +23,10 @@ from harness.contract import (
     Request,
 )
 from harness.host.safety import HostOptions
-from tests.hostutil import HAVE_TOOLS, QEMU, TEST, inventory, ours, qemu_answers, qemu_lock, suite
+from tests.hostutil import QEMU, TEST, inventory, ours, qemu_lock, suite
 
-pytestmark = pytest.mark.skipif(not HAVE_TOOLS, reason="needs virsh and qemu-img")
-needs_qemu = pytest.mark.skipif(not qemu_answers(), reason="qemu:///system does not answer")
+pytestmark = pytest.mark.needs("virsh", "qemu-img")
+needs_qemu = pytest.mark.needs("libvirtd")
 
 
 @pytest.fixture

@@ -1,0 +1,87 @@
+"""What a test needs from the machine, and the one guard that skips it when that is absent.
+
+A test says ``@pytest.mark.needs("virsh", "qemu-img", "libvirtd")`` (or, in a fixture,
+``require("openssl")``); ``tests/conftest.py`` skips it with a reason naming what is missing
+and how a Debian 12 machine gets it. ``tox -e py`` lists the skips (``-rs``), so a bare
+machine shows exactly which tests did not run and why.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness.corpus.lint import LIBVIRT_RNG
+from tests.hostutil import qemu_answers
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO.parent / "shared" / "seed"
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+
+@dataclass(frozen=True)
+class Need:
+    probe: Callable[[], bool]
+    #: what to do when it is missing
+    how: str
+
+
+def _tool(name: str) -> Callable[[], bool]:
+    return lambda: shutil.which(name) is not None
+
+
+def _system_binding() -> bool:
+    if not SYSTEM_PYTHON.exists():
+        return False
+    done = subprocess.run(
+        [str(SYSTEM_PYTHON), "-c", "import libvirt"], capture_output=True, check=False
+    )
+    return done.returncode == 0
+
+
+NEEDS: dict[str, Need] = {
+    "virsh": Need(_tool("virsh"), "apt-get install libvirt-clients"),
+    "qemu-img": Need(_tool("qemu-img"), "apt-get install qemu-utils"),
+    "openssl": Need(_tool("openssl"), "apt-get install openssl"),
+    "libvirtd": Need(
+        qemu_answers, "a libvirtd answering qemu:///system: run scripts/libvirt-host up as root"
+    ),
+    "libvirt-python": Need(
+        lambda: importlib.util.find_spec("libvirt") is not None,
+        "the libvirt Python binding: tox -e libvirt",
+    ),
+    "system-libvirt-python": Need(
+        _system_binding, "Debian's binding for /usr/bin/python3: apt-get install python3-libvirt"
+    ),
+    "libvirt-schemas": Need(LIBVIRT_RNG.is_file, f"{LIBVIRT_RNG}: apt-get install libvirt-clients"),
+    "seed": Need(SEED.is_dir, f"the seed commit's text in {SEED} (beside the repository)"),
+}
+
+
+@functools.cache
+def present(name: str) -> bool:
+    if name not in NEEDS:
+        raise KeyError(f"unknown need {name!r}; tests/needs.py knows {', '.join(NEEDS)}")
+    return NEEDS[name].probe()
+
+
+def missing(names: tuple[str, ...]) -> str | None:
+    """Why a test needing ``names`` cannot run here (None if it can)."""
+    absent = [n for n in names if not present(n)]
+    if not absent:
+        return None
+    return "needs " + "; ".join(f"{n} ({NEEDS[n].how})" for n in absent)
+
+
+def require(*names: str) -> None:
+    """Skip the running test (or fixture) unless everything in ``names`` is there."""
+    why = missing(names)
+    if why is not None:
+        pytest.skip(why)
