@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -463,6 +464,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         cut = argv.index("--")
         argv, extra = argv[:cut], argv[cut + 1 :]
     args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args, extra)
+    except BrokenPipeError:
+        # the reader went away (`snapconform list | head`): stop quietly, and keep Python
+        # from complaining again when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
     if args.command == "run":
         return _run(args, extra)
     if args.command == "serve":
