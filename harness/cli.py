@@ -17,6 +17,7 @@ from harness.host import cli as host_cli
 from harness.http.serve import add_arguments as serve_arguments
 from harness.http.serve import serve
 from harness.paths import conformance_dir, default_corpus
+from harness.table.loader import load_table, missing_table, table_files
 
 
 def _run(args: argparse.Namespace, extra: list[str]) -> int:
@@ -157,6 +158,9 @@ def _list(args: argparse.Namespace) -> int:
     except CorpusError as exc:
         print("cannot load the corpus:\n  " + "\n  ".join(exc.problems), file=sys.stderr)
         return 1
+    if args.cells and args.cells not in table_files(root):
+        print(missing_table(root, args.cells), file=sys.stderr)
+        return 1
     for case in corpus.cases:
         if args.level and case.level != args.level:
             continue
@@ -166,11 +170,6 @@ def _list(args: argparse.Namespace) -> int:
             continue
         print(f"{case.id}\t{case.description}" if args.long else case.id)
     if args.cells:
-        from harness.table.loader import load_table, table_files
-
-        if args.cells not in table_files(root):
-            print(f"no table for profile {args.cells!r}", file=sys.stderr)
-            return 1
         for key in sorted(load_table(root, args.cells).defined_cells()):
             print(f"{key.id}\t{key.describe()}" if args.long else key.id)
     return 0
@@ -214,7 +213,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _table(args: argparse.Namespace) -> int:
     from harness.results import ResultsError, load_results
-    from harness.table.loader import load_table
+    from harness.table.loader import load_axes
     from harness.table.model import CellKey
     from harness.table.render import render
 
@@ -222,7 +221,8 @@ def _table(args: argparse.Namespace) -> int:
     if args.measure:
         return _measure(args, root)
     try:
-        table = load_table(root, args.profile)
+        axes = load_axes(root)
+        table = load_table(root, args.profile, axes)
     except CorpusError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
@@ -236,7 +236,7 @@ def _table(args: argparse.Namespace) -> int:
         by_id = {r["id"]: r["status"] for r in results["results"]}
         statuses = {k: by_id[k.id] for k in table.cells() if k.id in by_id}
     print(f"# {table.profile}: {table.description}")
-    print(render(table, statuses))
+    print(render(table, statuses, axes))
     return 0
 
 
@@ -286,7 +286,6 @@ def _measure(args: argparse.Namespace, root: Path) -> int:
 
 
 def _diff_profiles(args: argparse.Namespace) -> int:
-    from harness.table.loader import load_table
     from harness.table.render import diff_profiles, result_text
 
     root = Path(args.corpus) if args.corpus else default_corpus()

@@ -109,6 +109,62 @@ def test_table_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["table", "--profile", "no-such-profile"]) == 1
 
 
+def test_undefined_rows_off_the_axes_are_refused(corpus_copy: Path) -> None:
+    """An undefined row may only speak of cells of the axes: the plan's paused row, as it
+    once was, also covered two-disk specs on raw disks and manual memory with two disks."""
+    path = corpus_copy / "tables" / "plan-1.0.1.json"
+    data = json.loads(path.read_text())
+    paused = next(r for r in data["rows"] if r["state"] == ["paused"])
+    data["rows"].append(dict(paused, memory=["manual"], disk=["int+ext"], format=["raw"]))
+    path.write_text(json.dumps(data))
+    problems = check(corpus_copy, use_rng=False).problems
+    assert any(
+        f"row {len(data['rows'])}: 2 of its cells are in no product of the axes" in p
+        for p in problems
+    ), problems
+
+
+def test_table_cli_counts_the_undefined_cells_of_the_axes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 360 one-disk + 144 two-disk + 144 extra-flag cells (axes.json, README); the seed's 25
+    # rows define 80 of them
+    assert len(set(load_axes(CORPUS).product())) == 360 + 144 + 144
+    assert main(["table", "--profile", "plan-1.0.1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == f"({648 - 80} cells of the axes are undefined for plan-1.0.1)"
+    # the seed's markers, in the seed's own words
+    assert "* new code in 1.0.1" in out
+    assert (
+        "+ existing code reached through new combinations of XML and/or the DISK_ONLY flag" in out
+    )
+
+
+def test_table_cli_without_markers_prints_no_legend(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["table", "--profile", "libvirt-9.0-qemu"]) == 0
+    out = capsys.readouterr().out
+    assert "new code in 1.0.1" not in out and "undefined for" not in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["table", "--profile", "nosuch"],
+        ["list", "--cells", "nosuch"],
+        ["diff-profiles", "nosuch", "plan-1.0.1"],
+    ],
+)
+def test_an_unknown_profile_lists_the_known_ones(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].endswith("libvirt-9.0-qemu, libvirt-9.0-test, plan-1.0.1"), err
+
+
 def test_diff_of_a_table_with_itself_is_empty() -> None:
     table = load_table(CORPUS, "plan-1.0.1")
     assert diff_profiles(table, table) == []

@@ -38,11 +38,16 @@ def table_files(root: Path) -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.json")) if p.name != "axes.json"}
 
 
+def missing_table(root: Path, profile: str) -> str:
+    known = ", ".join(table_files(root)) or "none"
+    return f"no table for profile {profile!r} in {root / 'tables'}; the profiles with one: {known}"
+
+
 def load_table(root: Path, profile: str, axes: Axes | None = None) -> Table:
     """The table of ``profile``; :class:`CorpusError` if it is missing or off-schema."""
     path = table_files(root).get(profile)
     if path is None:
-        raise CorpusError([f"{root / 'tables'}: no table for profile {profile!r}"])
+        raise CorpusError([missing_table(root, profile)])
     try:
         data: Any = json.loads(read_text(path))
     except json.JSONDecodeError as exc:

@@ -185,6 +185,11 @@ class Table:
     def defined_cells(self) -> dict[CellKey, Result]:
         return {k: r for k, (_, r) in self.cells().items() if r.defined}
 
+    def undefined_count(self, axes: Axes) -> int:
+        """How many cells of the axes this table leaves undefined (explicitly or not)."""
+        defined = self.defined_cells()
+        return sum(1 for k in axes.product() if k not in defined)
+
     def problems(self, axes: Axes) -> list[str]:
         """Cells defined twice, values off the axes, cells of the product left out."""
         out: list[str] = []
@@ -203,10 +208,15 @@ class Table:
                 else:
                     seen[key] = row.index
         on_axes = set(axes.product())
-        stray = [k.id for k in seen if k not in on_axes and self.cells()[k][1].defined]
-        if stray:
-            shown = ", ".join(sorted(stray)[:5]) + (" ..." if len(stray) > 5 else "")
-            out.append(f"{len(stray)} defined cells are in no product of the axes: {shown}")
+        for row in self.rows:
+            # a row, defined or not, may only speak of cells of the axes
+            stray = sorted({k.id for k in row.cells() if k not in on_axes})
+            if stray:
+                shown = ", ".join(stray[:3]) + (" ..." if len(stray) > 3 else "")
+                out.append(
+                    f"row {row.index}: {len(stray)} of its cells are in no product of the "
+                    f"axes (narrow its values): {shown}"
+                )
         missing = [k.id for k in axes.product() if k not in seen]
         if missing:
             shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")

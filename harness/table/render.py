@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from harness.table.model import AXES, CellKey, Result, Row, Table, Value
+from harness.table.model import AXES, Axes, CellKey, Result, Row, Table, Value
 
 RESULT_LABELS = {"internal": "int", "external": "ext"}
+#: the seed's own words for its markers
+MARKERS = {
+    "*": "new code in 1.0.1",
+    "+": "existing code reached through new combinations of XML and/or the DISK_ONLY flag",
+}
 HEADERS = {"state": "domain", "memory": "memory", "disk": "disk", "disk_only": "disk-only"}
 
 
@@ -63,9 +68,11 @@ def result_text(result: Result) -> str:
     return "undefined" + (f" ({why})" if why else "")
 
 
-def render(table: Table, statuses: Mapping[CellKey, str] | None = None) -> str:
+def render(
+    table: Table, statuses: Mapping[CellKey, str] | None = None, axes: Axes | None = None
+) -> str:
     """The defined rows of ``table``; with ``statuses`` (case status per cell) each row ends
-    with the run's verdict on its cells."""
+    with the run's verdict on its cells; with ``axes``, how many of their cells are undefined."""
     defined = _defined_values(table)
     columns = ["state", "memory", "disk", "disk_only"]
     if len(defined["format"]) > 1:
@@ -86,8 +93,10 @@ def render(table: Table, statuses: Mapping[CellKey, str] | None = None) -> str:
     for cells, result, verdict in rows:
         left = " ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
         lines.append(f"{left} |{result}{verdict}".rstrip())
-    undefined = sum(1 for _, (_, r) in table.cells().items() if not r.defined)
-    if undefined:
+    markers = {row.marker for row in table.rows if row.marker and row.result.defined}
+    for marker in sorted(markers):
+        lines.append(f"{marker} {MARKERS[marker]}")
+    if axes is not None and (undefined := table.undefined_count(axes)):
         lines.append(f"({undefined} cells of the axes are undefined for {table.profile})")
     return "\n".join(lines)
 
