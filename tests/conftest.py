@@ -26,23 +26,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from tests.needs import NEEDS
+    """Skip each test that ``@pytest.mark.needs`` something absent (tests/needs.py), with
+    the reason; ``-rs`` then lists the skips under the tests' own names."""
+    from tests.needs import NEEDS, missing
 
     for item in items:
-        for mark in item.iter_markers("needs"):
-            unknown = [n for n in mark.args if n not in NEEDS]
-            if unknown:
-                raise pytest.UsageError(
-                    f"{item.nodeid}: unknown needs {unknown}; tests/needs.py knows "
-                    + ", ".join(NEEDS)
-                )
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    from tests.needs import missing
-
-    names = tuple(n for mark in item.iter_markers("needs") for n in mark.args)
-    if names:
-        why = missing(names)
+        names = tuple(n for mark in item.iter_markers("needs") for n in mark.args)
+        unknown = [n for n in names if n not in NEEDS]
+        if unknown:
+            raise pytest.UsageError(
+                f"{item.nodeid}: unknown needs {unknown}; tests/needs.py knows " + ", ".join(NEEDS)
+            )
+        why = missing(names) if names else None
         if why is not None:
-            pytest.skip(why)
+            item.add_marker(pytest.mark.skip(reason=why))

@@ -10,6 +10,7 @@ import pytest
 from harness.reference import rng
 from harness.reference.errors import SnapshotError
 from harness.reference.parse import read_document
+from tests.needs import require
 
 STARTUP_POLICY = (
     "<domainsnapshot><disks><disk name='vda' snapshot='external'>"
@@ -26,14 +27,13 @@ VALID = (
     "</disks></domainsnapshot>"
 )
 
-installed = pytest.mark.skipif(rng.installed_schema() is None, reason="no libvirt schema")
+installed = pytest.mark.needs("libvirt-schemas")
 
 
 @pytest.fixture(params=["installed", "stand-in"])
 def which(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     if request.param == "installed":
-        if rng.installed_schema() is None:
-            pytest.skip(f"{rng.SCHEMA_PATH} is not installed")
+        require("libvirt-schemas")
     else:
         monkeypatch.setattr(rng, "installed_schema", lambda: None)
     yield str(request.param)
