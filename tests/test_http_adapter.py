@@ -48,7 +48,7 @@ def run_against(behaviour: str) -> tuple[Errored | Accepted | Rejected, FakeEndp
         ("wrong-types", "field 'xml' must be a string, got int"),
         ("missing", "field 'message' must be a string"),
         ("nan", "the answer is not JSON: NaN is not JSON"),
-        ("errored-200", "field 'outcome' must be 'accepted' or 'rejected'"),
+        ("errored-200", "field 'outcome' must be 'accepted', 'unstored' or 'rejected'"),
         ("500", "answered HTTP 500 Internal Server Error: database on fire"),
         ("404", "answered HTTP 404 Not Found: no such thing"),
         ("redirect", "answered HTTP 302 Found"),

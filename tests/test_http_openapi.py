@@ -24,6 +24,8 @@ from harness.contract import (
     Rejected,
     RejectionKind,
     Request,
+    Unstored,
+    View,
     identity_from_wire,
     identity_to_wire,
     outcome_from_wire,
@@ -89,7 +91,8 @@ def test_schemas_name_exactly_the_wire_fields() -> None:
     assert properties("Disk") == set(wire["context"]["disks"][0])
     identity = Identity("x", "1", frozenset(Level), frozenset(Operation))
     assert properties("Identity") == set(identity_to_wire(identity)) | {"scratch"}
-    assert properties("Accepted") == set(outcome_to_wire(Accepted("<a/>")))
+    assert properties("Accepted") == set(outcome_to_wire(Accepted("<a/>", (View("list", "s"),))))
+    assert properties("Unstored") == set(outcome_to_wire(Unstored("s", ("an effect",))))
     rejection = Rejected(RejectionKind.INVALID, "m", "VIR_ERR_XML_ERROR")
     assert properties("Rejected") == set(outcome_to_wire(rejection))
 

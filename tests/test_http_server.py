@@ -266,5 +266,6 @@ def test_resolve_token(tmp_path: Path) -> None:
 def test_errored_outcome_type_is_not_a_valid_200() -> None:
     """The documented 200 answer never carries 'errored' (it is the harness's verdict)."""
     outcome = document()["components"]["schemas"]["Outcome"]
-    assert {ref["$ref"].rsplit("/", 1)[1] for ref in outcome["oneOf"]} == {"Accepted", "Rejected"}
+    names = {ref["$ref"].rsplit("/", 1)[1] for ref in outcome["oneOf"]}
+    assert names == {"Accepted", "Unstored", "Rejected"}
     assert Errored("x").outcome == "errored"

@@ -36,7 +36,7 @@ def run(name: str, timeout: float = 5.0) -> object:
         ("crash", "run() raised RuntimeError: boom"),
         ("garbage", "run must answer an object, got str"),
         ("missing_field", "field 'xml' must be a string"),
-        ("bad_outcome", "field 'outcome' must be 'accepted' or 'rejected'"),
+        ("bad_outcome", "field 'outcome' must be 'accepted', 'unstored' or 'rejected'"),
         ("bad_kind", "rejection kind 'nope'"),
         ("malformed", "answer XML is not well-formed"),
         ("wrong_root", "root <domain>"),
