@@ -39,7 +39,9 @@ def test_no_test_probes_the_machine_itself() -> None:
     """Every skip for an absent tool or service goes through tests/needs.py, so `tox -e py`
     on a bare machine skips (and lists) them all the same way."""
     offenders = []
-    pattern = re.compile(r"shutil\.which\(|mark\.skipif\(|qemu_answers\(\)|find_spec\(")
+    pattern = re.compile(
+        r"shutil\.which\(|mark\.skipif\(|qemu_answers\(\)|find_spec\(|importorskip\(|HAVE_TOOLS"
+    )
     for path in TESTS.rglob("*.py"):
         if path.name in ("needs.py", "hostutil.py", "test_needs.py") or path.parent.name == "impls":
             continue

@@ -18,7 +18,8 @@ from harness.table.cells import request_for
 from harness.table.loader import load_table
 from harness.table.model import CellKey
 from harness.xmlsafe import parse_xml
-from tests.hostutil import HAVE_TOOLS, QEMU, qemu_answers, qemu_lock, virsh
+from tests.hostutil import QEMU, qemu_lock, virsh
+from tests.needs import require
 from tests.test_suite import suite
 
 SCRATCH = "/var/tmp/snapconform-scratch"
@@ -68,9 +69,7 @@ def _modes(xml: str) -> tuple[str | None, set[str]]:
     )
 
 
-needs_qemu = pytest.mark.skipif(
-    not (HAVE_TOOLS and qemu_answers()), reason="qemu:///system does not answer"
-)
+needs_qemu = pytest.mark.needs("virsh", "qemu-img", "libvirtd")
 
 
 @needs_qemu
@@ -86,7 +85,7 @@ def test_reproduction_reproduces_the_table_live(tool: str, cell: str, tmp_path: 
         script = virsh_commands(request, QEMU, SCRATCH, domain)
         command = ["bash", "-c", script]
     else:
-        pytest.importorskip("libvirt")
+        require("system-libvirt-python")  # the script runs on Debian's python3
         path = tmp_path / "repro.py"
         path.write_text(binding_script(request, QEMU, SCRATCH, domain))
         command = ["/usr/bin/python3", str(path)]
