@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -134,6 +135,50 @@ def _update_expectations(args: argparse.Namespace) -> int:
         atomic_write(target, text.encode("utf-8"))
     print(f"{target or 'stdout'}: {update.summary()}", file=sys.stderr)
     return 0
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from harness.corpus import coverage as cov
+    from harness.corpus.lint import LINT_TOKENS
+    from harness.corpus.loader import scan
+    from harness.corpus.model import CorpusError
+
+    root = Path(args.corpus) if args.corpus else default_corpus()
+    schema = Path(args.schema) if args.schema else cov.SCHEMA
+    if not schema.is_file():
+        print(f"{schema} not found: install libvirt's schemas (libvirt-clients)", file=sys.stderr)
+        return 2
+    try:
+        corpus, _problems = scan(root)
+        result = cov.coverage(corpus, root, LINT_TOKENS, schema)
+    except (CorpusError, OSError, ValueError) as exc:
+        print(f"cannot compute coverage of {root}: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        items = [
+            {"item": i, "kind": k, "cases": result.cases[i], "exception": result.exceptions.get(i)}
+            for i, k in result.items.items()
+        ]
+        print(json.dumps({"schema": str(schema), "percent": result.percent(), "items": items}))
+    else:
+        for item, kind in result.items.items():
+            cases = result.cases[item]
+            if cases:
+                shown = ", ".join(cases[:4]) + (f" (+{len(cases) - 4})" if len(cases) > 4 else "")
+                print(f"{item} [{kind}]: {len(cases)} case(s): {shown}")
+            elif item in result.exceptions:
+                print(f"{item} [{kind}]: no case (exception: {result.exceptions[item]})")
+            else:
+                print(f"{item} [{kind}]: NO CASE")
+        covered = sum(1 for i in result.items if result.cases[i])
+        print(
+            f"{schema}: {covered}/{len(result.items)} elements and attributes exercised "
+            f"({result.percent():.1f} %), {len(result.exceptions)} explained exception(s)"
+        )
+    found = cov.problems(result)
+    for problem in found:
+        print(problem, file=sys.stderr)
+    return 1 if found else 0
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -393,6 +438,15 @@ def build_parser() -> argparse.ArgumentParser:
     rls.add_argument("--rule", action="append", help="only this rule (repeatable)")
     rls.add_argument("--json", action="store_true", help="the map as JSON")
 
+    cvg = sub.add_parser(
+        "coverage",
+        help="which elements and attributes of libvirt's installed domainsnapshot.rng the "
+        "corpus exercises, case by case",
+    )
+    cvg.add_argument("--corpus", help="corpus directory (default: the bundled corpus)")
+    cvg.add_argument("--schema", help="the schema (default: libvirt's installed one)")
+    cvg.add_argument("--json", action="store_true", help="the map as JSON")
+
     tbl = sub.add_parser("table", help="print a profile's combination table in the seed's layout")
     tbl.add_argument("--profile", required=True)
     tbl.add_argument("--results", help="a results.json: mark each row with the run's verdict")
@@ -484,6 +538,7 @@ def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
         "compare": _compare,
         "update-expectations": _update_expectations,
     }
+    commands["coverage"] = _coverage
     commands["cleanup"] = host_cli.cleanup_main
     return commands[args.command](args)
 

@@ -213,6 +213,28 @@ def _rule_problems(corpus: Corpus, notices: list[str]) -> list[str]:
     return problems(catalogue, corpus)
 
 
+def _schema_coverage_problems(
+    corpus: Corpus, root: Path, notices: list[str], use_rng: bool
+) -> list[str]:
+    """Every element and attribute of the installed snapshot schema is exercised by a case
+    or explained in coverage-exceptions.json (a corpus without that file is not held to
+    it)."""
+    from harness.corpus import coverage
+
+    if not use_rng:
+        return []
+    if not (root / coverage.EXCEPTIONS).is_file():
+        notices.append(f"no {coverage.EXCEPTIONS}: schema coverage was not checked")
+        return []
+    if not coverage.SCHEMA.is_file():
+        notices.append(f"{coverage.SCHEMA} not found: schema coverage was not checked")
+        return []
+    try:
+        return coverage.problems(coverage.coverage(corpus, root, LINT_TOKENS))
+    except (OSError, ValueError, etree.LxmlError) as exc:
+        return [f"{coverage.EXCEPTIONS}: cannot compute schema coverage: {exc}"]
+
+
 def check(root: Path, *, use_rng: bool = True) -> Report:
     """Lint the corpus at ``root``."""
     notices: list[str] = []
@@ -244,6 +266,7 @@ def check(root: Path, *, use_rng: bool = True) -> Report:
     problems.extend(_rename_problems(corpus))
     problems.extend(_table_problems(corpus))
     problems.extend(_rule_problems(corpus, notices))
+    problems.extend(_schema_coverage_problems(corpus, root, notices, use_rng))
     if not corpus.cases:
         problems.append("the corpus has no case")
     return Report(problems, notices, corpus)
