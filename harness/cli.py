@@ -72,15 +72,25 @@ def _report(args: argparse.Namespace) -> int:
     corpus = _load_corpus_quietly(args.corpus)
     if corpus is None:
         return 1
+    paths: list[Path] = []
+    for given in map(Path, args.results):
+        if given.is_dir():  # a report directory: every run under it
+            found = [given / "results.json"] if (given / "results.json").exists() else []
+            paths += found or sorted(given.glob("*/results.json"))
+        else:
+            paths.append(given)
+    if not paths:
+        print(f"no results.json under {', '.join(args.results)}", file=sys.stderr)
+        return 1
     try:
-        out = write_report([Path(p) for p in args.results], Path(args.output), corpus, args.title)
+        out = write_report(paths, Path(args.output), corpus, args.title)
     except ResultsError as exc:
         print(f"cannot read a results file: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    print(f"wrote {out} ({len(args.results)} implementation(s))")
+    print(f"wrote {out} ({len(paths)} implementation(s))")
     return 0
 
 
@@ -472,7 +482,11 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="one self-contained HTML matrix from any number of results.json files",
     )
-    rep.add_argument("results", nargs="+", help="results.json files, one column each")
+    rep.add_argument(
+        "results",
+        nargs="+",
+        help="results.json files, one column each (a directory: every DIR/*/results.json)",
+    )
     rep.add_argument("-o", "--output", default="report.html", help="default report.html")
     rep.add_argument("--title", default="snapconform conformance matrix")
     rep.add_argument("--corpus", help="corpus directory (default: the bundled corpus)")

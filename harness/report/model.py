@@ -105,6 +105,11 @@ class Entry:
     record: dict[str, Any] | None
 
     @property
+    def rank(self) -> int:
+        """Position of the status from worst (0) to best: details list the worst first."""
+        return DISPLAY_STATUSES.index(self.status)
+
+    @property
     def expected_text(self) -> str:
         return outcome_text(self.record.get("expected") if self.record else None)
 
