@@ -46,7 +46,14 @@ from harness.judge import Verdict, expected_wire, judge
 from harness.paths import default_corpus
 from harness.profiles import ProfileError, select_profile
 from harness.reproduce import reproduction
-from harness.results import CaseResult, ResultsWriter, RunHeader, class_counts, new_run_id
+from harness.results import (
+    CaseResult,
+    ResultsWriter,
+    RunHeader,
+    class_counts,
+    new_run_id,
+    summary_counts,
+)
 from harness.table.cells import judge_cell, request_for
 from harness.table.loader import load_axes, load_table, table_files
 from harness.table.model import CellKey, Result
@@ -557,10 +564,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"implementation: {suite.identity.name} {suite.identity.version} "
             f"({suite.connectable}), profile {suite.profile.name}"
         )
-    order = ("pass", "fail", "error", "not-applicable")
-    tr.write_line("cases: " + ", ".join(f"{suite.counts.get(s, 0)} {s}" for s in order))
-    for cls, tally in class_counts(suite.records).items():
-        tr.write_line(f"  class {cls}: " + ", ".join(f"{tally[s]} {s}" for s in order))
+    tr.write_line("cases: " + summary_counts(suite.records))
+    for cls in class_counts(suite.records):
+        in_class = [
+            {"status": r["classes"][cls], "known": r.get("known")}
+            for r in suite.records
+            if cls in (r.get("classes") or {})
+        ]
+        tr.write_line(f"  class {cls}: " + summary_counts(in_class))
     for case_id in suite.unexpected_passes:
         tr.write_line(f"UNEXPECTED PASS: {case_id} is listed as a known failure but passed")
     if suite.strict:

@@ -178,15 +178,39 @@ def _dumps(document: object) -> bytes:
     return text.encode("utf-8", "backslashreplace")
 
 
+def is_expected_failure(record: Mapping[str, Any]) -> bool:
+    """A case that failed or errored while the known-failures file lists it: it does not
+    fail the run (``--strict-expectations`` also wants the listed status)."""
+    return record["status"] in ("fail", "error") and record.get("known") is not None
+
+
 def counts(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """The footer counts of ``records`` (``results`` entries of a document)."""
+    """The footer counts of ``records`` (``results`` entries of a document). ``fail`` and
+    ``error`` count every such status; ``expected-failure`` says how many of them the
+    known-failures file listed."""
     tally = dict.fromkeys(STATUSES, 0)
-    total = unexpected = 0
+    total = unexpected = expected = 0
     for record in records:
         tally[record["status"]] += 1
         total += 1
         unexpected += bool(record.get("unexpected_pass"))
-    return {**tally, "total": total, "unexpected-pass": unexpected}
+        expected += is_expected_failure(record)
+    return {**tally, "total": total, "unexpected-pass": unexpected, "expected-failure": expected}
+
+
+def summary_counts(records: Iterable[Mapping[str, Any]]) -> str:
+    """``31 pass, 11 expected failures, 0 fail, 0 error, 733 not-applicable``: here ``fail``
+    and ``error`` are the ones that fail the run; the expected ones are named as such."""
+    records = list(records)
+    tally = counts(records)
+    expected = [r for r in records if is_expected_failure(r)]
+    parts = [f"{tally['pass']} pass"]
+    if expected:
+        parts.append(f"{len(expected)} expected failure" + ("s" if len(expected) > 1 else ""))
+    for status in ("fail", "error"):
+        parts.append(f"{tally[status] - sum(r['status'] == status for r in expected)} {status}")
+    parts.append(f"{tally['not-applicable']} not-applicable")
+    return ", ".join(parts)
 
 
 def class_counts(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:

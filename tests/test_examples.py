@@ -32,3 +32,8 @@ def test_snapmin_runs_clean_with_its_known_failures(tmp_path: Path) -> None:
     assert by_status.get("fail", set()) == set(known)  # fails exactly what it says it does
     assert all(r["level"] == "syntax" for r in results["results"] if r["status"] == "pass")
     assert results["footer"]["counts"]["unexpected-pass"] == 0
+    # the listed failures are named as expected ones, on screen and in results.json
+    assert results["footer"]["counts"]["expected-failure"] == len(known)
+    summary = next(line for line in proc.stdout.splitlines() if line.startswith("cases: "))
+    passed = len(by_status["pass"])
+    assert summary.startswith(f"cases: {passed} pass, {len(known)} expected failures, 0 fail, ")

@@ -136,6 +136,7 @@ def test_round_trip_validates_and_keeps_order(tmp_path: Path) -> None:
         "not-applicable": 1,
         "total": 7,
         "unexpected-pass": 1,
+        "expected-failure": 1,  # e-known-fail
     }
     assert list(document) == ["format", "header", "results", "footer"]  # footer written last
 
@@ -194,6 +195,8 @@ def test_counts_and_junit_agree_with_the_records(
         assert counts[status] == sum(r.status == status for r in records)
     assert counts["total"] == len(records)
     assert counts["unexpected-pass"] == sum(r.unexpected_pass for r in records)
+    listed = [r for r in records if r.known is not None and r.status in ("fail", "error")]
+    assert counts["expected-failure"] == len(listed)
 
     suite = etree.parse(str(directory / "junit.xml")).getroot().find("testsuite")
     assert suite is not None
