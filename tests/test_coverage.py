@@ -89,9 +89,7 @@ def test_a_stale_exception_is_a_problem(tmp_path: Path) -> None:
     assert any("gone/@x: listed as an exception but not in" in p for p in found)
 
 
-needs_schema = pytest.mark.skipif(
-    not cov.SCHEMA.is_file(), reason="libvirt's schema is not installed"
-)
+needs_schema = pytest.mark.needs("libvirt-schemas")
 
 
 @needs_schema
