@@ -46,6 +46,12 @@ def _system_binding() -> bool:
     return done.returncode == 0
 
 
+def _browser_missing() -> str | None:
+    from harness.report.browser import missing
+
+    return missing()
+
+
 NEEDS: dict[str, Need] = {
     "virsh": Need(_tool("virsh"), "apt-get install libvirt-clients"),
     "qemu-img": Need(_tool("qemu-img"), "apt-get install qemu-utils"),
@@ -61,6 +67,11 @@ NEEDS: dict[str, Need] = {
         _system_binding, "Debian's binding for /usr/bin/python3: apt-get install python3-libvirt"
     ),
     "libvirt-schemas": Need(LIBVIRT_RNG.is_file, f"{LIBVIRT_RNG}: apt-get install libvirt-clients"),
+    "chromium": Need(
+        lambda: _browser_missing() is None,
+        "a driveable headless Chromium: apt-get install chromium chromium-driver, and selenium "
+        "(pip install 'snapconform[test]')",
+    ),
     "seed": Need(SEED.is_dir, f"the seed commit's text in {SEED} (beside the repository)"),
 }
 

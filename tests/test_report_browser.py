@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from harness.report import write_report
-from harness.report.browser import chromium, missing, screenshot
+from harness.report.browser import chromium, screenshot
 from harness.results import load_results
 from tests.test_report_gate import runs  # noqa: F401  (the module-scoped runs fixture)
 
-pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
+pytestmark = pytest.mark.needs("chromium")
 
 FAIL_RED = "rgba(198, 40, 40, 1)"
 PASS_GREEN = "rgba(46, 125, 50, 1)"
