@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -62,6 +63,7 @@ PROPERTY = "snapconform"
 
 __all__ = [
     "pytest_addoption",
+    "pytest_cmdline_main",
     "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_generate_tests",
@@ -241,13 +243,28 @@ def _case_ids(corpus: Corpus) -> set[str]:
     return ids
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config) -> Any:
+    """A usage error (no corpus, an unreachable implementation, ...) is one line, ``ERROR:
+    what to do``, without the empty line pytest's own printer adds after each."""
+    try:
+        return (yield)
+    except pytest.UsageError as exc:
+        for message in exc.args:
+            print(f"ERROR: {message}", file=sys.stderr)
+        return pytest.ExitCode.USAGE_ERROR
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     suite = config.stash[SUITE]
     try:
         _, identity, profile = suite.connect()
     except (AdapterError, ProfileError) as exc:
-        raise pytest.UsageError(f"{suite.connectable}: {exc}") from None
+        message = str(exc)
+        if not message.startswith(f"{suite.connectable}:"):
+            message = f"{suite.connectable}: {message}"
+        raise pytest.UsageError(message) from None
     unclaimed = [str(c) for c in suite.only_classes if c not in identity.claimed_classes()]
     if unclaimed:
         claimed = ", ".join(sorted(str(c) for c in identity.claimed_classes()))

@@ -110,7 +110,7 @@ def test_connection_refused_is_retried_then_errored() -> None:
     started = time.monotonic()
     outcome = adapter(url).run(REQ)
     assert isinstance(outcome, Errored)
-    assert f"cannot connect to {url} (failed 3 times)" in outcome.message
+    assert "cannot connect (failed 3 times)" in outcome.message
     assert time.monotonic() - started < 3.0
 
 

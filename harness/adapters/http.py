@@ -58,7 +58,7 @@ class HttpAdapter:
         try:
             answer = self._client.get(IDENTIFY_PATH)
         except EndpointError as exc:
-            raise AdapterError(f"{self.connectable}: identify failed: {exc}") from None
+            raise AdapterError(f"identify failed: {exc}") from None
         try:
             identity = identity_from_wire(answer)
             self.scratch = _scratch(answer)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -113,6 +114,12 @@ class HostRunner:
 
     def _check(self) -> None:
         if not self._checked:
+            if not self.options.dry_run and shutil.which("qemu-img") is None:
+                # the scratch domains' disk images are made with it, whatever the adapter
+                raise AdapterError(
+                    "qemu-img is not installed; the harness makes its scratch disk images "
+                    "with it (on Debian: apt-get install qemu-utils)"
+                )
             try:
                 check_can_start(self.backend, self.options)
             except (LibvirtFailure, BackendDown) as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,9 @@ class VirshBackend:
         self.workdir = workdir
         self.session = VirshSession(uri, virsh=virsh, timeout=timeout)
         self.dry_run = dry_run
+        #: a dry run where virsh is not installed: the read-only commands are printed too,
+        #: and answered as by a host with nothing on it
+        self.offline = dry_run and shutil.which(virsh) is None
         self._echo = echo
         self._files = 0
         self._dry_states: dict[str, str] = {}
@@ -51,7 +55,7 @@ class VirshBackend:
 
     def _run(self, *words: str, mutates: bool = False) -> str:
         line = " ".join(quote(w) for w in words)
-        if self.dry_run and mutates:
+        if self.dry_run and (mutates or self.offline):
             self._echo(f"virsh -c {self.uri} {line}")
             return ""
         reply: Reply = self.session.run(line)
@@ -79,6 +83,15 @@ class VirshBackend:
         found = {k: rx.search(text) for k, rx in _VERSION.items()}
         api, hyp, client, daemon = (found[k] for k in ("api", "hypervisor", "client", "daemon"))
         uri = self._run("uri").strip() or self.uri
+        if self.offline:
+            # no virsh to ask: the driver is the URI's, the versions are not known
+            return HostInfo(
+                driver=driver_name(uri.partition(":")[0].partition("+")[0].upper()),
+                libvirt="unknown (dry run without virsh)",
+                hypervisor="unknown",
+                uri=uri,
+                client="none",
+            )
         return HostInfo(
             driver=driver_name(api.group(1)) if api else "unknown",
             libvirt=daemon.group(1) if daemon else "unknown",

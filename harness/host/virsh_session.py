@@ -90,6 +90,10 @@ class VirshSession:
                 env=env,
                 start_new_session=True,
             )
+        except FileNotFoundError:
+            raise BackendDown(
+                f"{self.virsh} is not installed (on Debian: apt-get install libvirt-clients)"
+            ) from None
         except OSError as exc:
             raise BackendDown(f"cannot start {self.virsh}: {exc}") from exc
         self.started += 1

@@ -203,7 +203,8 @@ class JsonClient:
                 raise EndpointError(f"{what}: {type(exc).__name__}: {exc}") from None
         kind = "timed out" if isinstance(last, httpx.ConnectTimeout) else "failed"
         raise EndpointError(
-            f"{what}: cannot connect to {self.base_url} ({kind} {s.attempts} times): {last}"
+            f"{what}: cannot connect ({kind} {s.attempts} times): {last}; is the endpoint "
+            "running, and is that its address?"
         )
 
     def _answer(self, response: httpx.Response, what: str) -> object:
