@@ -121,3 +121,13 @@ def test_cli_prints_the_map_and_json() -> None:
     assert "domainsnapshot/disks/disk/@name [attribute]:" in done.stdout
     data = json.loads(run_cli("coverage", "--json").stdout)
     assert data["percent"] > 90
+
+
+def test_coverage_without_the_schema(tmp_path: Path) -> None:
+    """A bare machine (tox -e py) has no libvirt schema: --if-installed says so and passes;
+    without it the command refuses, naming the package."""
+    absent = str(tmp_path / "domainsnapshot.rng")
+    done = run_cli("coverage", "--schema", absent, "--if-installed")
+    assert done.returncode == 0 and done.stderr.startswith("notice: ") and not done.stdout
+    done = run_cli("coverage", "--schema", absent)
+    assert done.returncode == 2 and "libvirt-clients" in done.stderr
