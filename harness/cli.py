@@ -21,7 +21,46 @@ from harness.paths import conformance_dir, default_corpus
 from harness.table.loader import load_table, missing_table, table_files
 
 
+def _record_path(record: str, index: int, count: int) -> str:
+    """The transcript of target ``index``: FILE itself for one target, FILE-N... for several."""
+    path = Path(record).resolve()
+    if count == 1:
+        return str(path)
+    suffixes = "".join(path.suffixes)
+    stem = path.name[: len(path.name) - len(suffixes)] if suffixes else path.name
+    return str(path.with_name(f"{stem}-{index}{suffixes}"))
+
+
 def _run(args: argparse.Namespace, extra: list[str]) -> int:
+    """One run per --impl (each with its own fixtures, profile, results file); with several,
+    also one matrix of them all, ``REPORT_DIR/matrix.html``."""
+    impls = args.impl or [DEFAULT_CONNECTABLE]
+    if len(impls) == 1:
+        return _run_one(argparse.Namespace(**{**vars(args), "impl": impls[0]}), extra, 0, 1)
+    report_dir = Path(args.report_dir).resolve()
+    before = set(report_dir.glob("*/results.json")) if report_dir.is_dir() else set()
+    codes = []
+    for index, impl in enumerate(impls, 1):
+        print(f"=== target {index}/{len(impls)}: {impl}", flush=True)
+        one = argparse.Namespace(**{**vars(args), "impl": impl})
+        codes.append(_run_one(one, extra, index, len(impls)))
+    made = sorted(set(report_dir.glob("*/results.json")) - before)
+    if made:
+        from harness.report import write_report
+        from harness.results import ResultsError
+
+        corpus = _load_corpus_quietly(args.corpus)
+        try:
+            out = write_report(made, report_dir / "matrix.html", corpus)
+            print(f"matrix of {len(made)} run(s): {out}")
+        except (ResultsError, OSError) as exc:
+            print(f"could not write the matrix: {exc}", file=sys.stderr)
+    for impl, code in zip(impls, codes, strict=True):
+        print(f"{impl}: exit status {code}")
+    return max(codes) if all(c >= 0 for c in codes) else 1
+
+
+def _run_one(args: argparse.Namespace, extra: list[str], index: int, count: int) -> int:
     import pytest
 
     pytest_args = [
@@ -39,6 +78,8 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         pytest_args += ["--expectations", str(Path(args.expectations).resolve())]
     if args.timeout is not None:
         pytest_args += ["--impl-timeout", str(args.timeout)]
+    if args.record:
+        pytest_args += ["--record", _record_path(args.record, index, count)]
     if args.k:
         pytest_args += ["-k", args.k]
     if args.n is not None:
@@ -384,7 +425,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument(
-        "--impl", default=DEFAULT_CONNECTABLE, help=f"KIND:TARGET (default {DEFAULT_CONNECTABLE})"
+        "--impl",
+        action="append",
+        help=f"KIND:TARGET (default {DEFAULT_CONNECTABLE}); repeatable: one run per target, "
+        "then one matrix of them all (REPORT_DIR/matrix.html)",
     )
     run.add_argument(
         "--profile", help="profile to judge by (default: detected from the implementation)"
@@ -396,6 +440,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--expectations", help="JSON file of this implementation's known failures")
     run.add_argument("--timeout", type=float, help="seconds one request may take (default 30)")
     run.add_argument("-q", "--quiet", action="store_true", help="less pytest output")
+    run.add_argument(
+        "--record",
+        metavar="FILE",
+        help="keep a transcript of the conversation (FILE.gz: compressed); "
+        "replay it offline with --impl replay:FILE",
+    )
     run.add_argument(
         "--class",
         dest="classes",

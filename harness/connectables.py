@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from harness.adapters.base import AdapterError
 from harness.adapters.python import PythonAdapter
 from harness.contract import Adapter
@@ -13,13 +15,26 @@ KINDS = {
     "virsh": "virsh:URI - a real libvirt through virsh (e.g. virsh:qemu:///system; docs/host.md)",
     "libvirt": "libvirt:URI - a real libvirt through its Python binding (the libvirt extra)",
     "python-libvirt": "python-libvirt:MODULE[@URI] - a module shaped like the libvirt binding",
+    "replay": "replay:FILE - answers from a transcript kept with --record (offline)",
 }
 
 DEFAULT_CONNECTABLE = "python:harness.reference"
 
 
-def connect(connectable: str, *, timeout: float | None = None) -> Adapter:
-    """The adapter for ``connectable``; :class:`AdapterError` with the accepted forms if bad."""
+def connect(
+    connectable: str, *, timeout: float | None = None, record: str | None = None
+) -> Adapter:
+    """The adapter for ``connectable``; :class:`AdapterError` with the accepted forms if bad.
+    With ``record``, the conversation is appended to that transcript file."""
+    adapter = _connect(connectable, timeout=timeout)
+    if record:
+        from harness.replay import Recorder
+
+        return Recorder(adapter, Path(record))
+    return adapter
+
+
+def _connect(connectable: str, *, timeout: float | None = None) -> Adapter:
     kind, sep, target = connectable.partition(":")
     if kind in ("virsh", "libvirt") and not target:  # the URI from $LIBVIRT_DEFAULT_URI
         sep = ":"
@@ -35,6 +50,10 @@ def connect(connectable: str, *, timeout: float | None = None) -> Adapter:
         from harness.adapters.virsh import VirshAdapter
 
         return VirshAdapter(target)
+    if kind == "replay":
+        from harness.replay import ReplayAdapter
+
+        return ReplayAdapter(target)
     if kind in ("libvirt", "python-libvirt"):
         from harness.adapters.libvirt_binding import LibvirtAdapter
 

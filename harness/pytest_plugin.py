@@ -46,6 +46,7 @@ from harness.expectations import ExpectationsError, Known, applicable, load_expe
 from harness.judge import Verdict, expected_wire, judge
 from harness.paths import default_corpus
 from harness.profiles import ProfileError, select_profile
+from harness.progress import Progress
 from harness.reproduce import reproduction
 from harness.results import (
     CaseResult,
@@ -85,6 +86,8 @@ class Suite:
     #: every entry of the known-failures file; ``known`` holds those for this implementation
     known_all: dict[str, tuple[Known, ...]]
     known: dict[str, Known] = field(default_factory=dict)
+    #: --record: the transcript file the conversation is appended to
+    record: str | None = None
     adapter: Adapter | None = None
     identity: Identity | None = None
     profile: Profile | None = None
@@ -118,7 +121,7 @@ class Suite:
 
     def connect(self) -> tuple[Adapter, Identity, Profile]:
         if self.adapter is None:
-            self.adapter = connect(self.connectable, timeout=self.timeout)
+            self.adapter = connect(self.connectable, timeout=self.timeout, record=self.record)
             self.identity = self.adapter.identify()
             self.profile = select_profile(self.corpus, self.identity, self.requested_profile)
             self.known = applicable(
@@ -157,6 +160,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--dry-run", action="store_true", help="virsh: print the host commands, run none"
+    )
+    group.addoption(
+        "--record",
+        default=None,
+        metavar="FILE",
+        help="keep a transcript of the conversation (replay it with --impl replay:FILE)",
     )
     group.addoption(
         "--class",
@@ -225,6 +234,7 @@ def pytest_configure(config: pytest.Config) -> None:
         requested_profile=config.getoption("profile"),
         timeout=config.getoption("impl_timeout"),
         known_all=known,
+        record=_transcript(config),
         dry_run=bool(config.getoption("dry_run")),
         only_classes=only_classes,
         only_levels=tuple(config.getoption("sc_levels")),
@@ -232,7 +242,29 @@ def pytest_configure(config: pytest.Config) -> None:
         strict=bool(config.getoption("strict_expectations")),
     )
     config.stash[SUITE] = suite
-    config.pluginmanager.register(Recorder(suite), "snapconform-recorder")
+    progress = None
+    if (
+        not _is_worker(config)
+        and config.get_verbosity() >= 0
+        and not config.getoption("collectonly")
+    ):
+        from harness.progress import Progress
+
+        progress = Progress(suite.connectable)
+        config.pluginmanager.register(progress, "snapconform-progress")
+    config.pluginmanager.register(Recorder(suite, progress), "snapconform-recorder")
+
+
+def _transcript(config: pytest.Config) -> str | None:
+    """The --record file, absolute; emptied once, by the controller, before any worker runs."""
+    given = config.getoption("record")
+    if not given:
+        return None
+    path = Path(given).resolve()
+    if not _is_worker(config):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+    return str(path)
 
 
 def _case_ids(corpus: Corpus) -> set[str]:
@@ -499,8 +531,9 @@ def sc_run(request: pytest.FixtureRequest) -> Iterator[CaseRunner]:
 class Recorder:
     """Collects case records where reports are written (the controller under xdist)."""
 
-    def __init__(self, suite: Suite) -> None:
+    def __init__(self, suite: Suite, progress: Progress | None = None) -> None:
         self.suite = suite
+        self.progress = progress
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         suite = self.suite
@@ -530,6 +563,8 @@ class Recorder:
             ).to_json()
         suite.recorded.add(case_id)
         status = data["status"]
+        if self.progress is not None:
+            self.progress.note(case_id, status)
         suite.counts[status] = suite.counts.get(status, 0) + 1
         if data.get("unexpected_pass"):
             suite.unexpected_passes.append(case_id)
