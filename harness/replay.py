@@ -25,6 +25,7 @@ from typing import Any
 
 from harness.adapters.base import AdapterError
 from harness.contract import (
+    SCRATCH_TOKEN,
     Adapter,
     ContractError,
     Errored,
@@ -144,26 +145,43 @@ class ReplayAdapter:
             raise AdapterError("replay: needs a transcript file, e.g. replay:run.jsonl.gz")
         self.path = Path(target)
         self.connectable = f"replay:{target}"
-        identity: dict[str, Any] | None = None
-        self._answers: dict[str, list[tuple[list[str], dict[str, Any]]]] = {}
-        self._served: dict[str, int] = {}
-        for entry in read_transcript(self.path):
-            if entry.get("type") == "identity" and identity is None:
-                identity = entry
-            elif entry.get("type") == "exchange":
-                key = json.dumps(entry["request"], sort_keys=True, ensure_ascii=False)
-                self._answers.setdefault(key, []).append((entry.get("uuids", []), entry["outcome"]))
-        if identity is None:
+        entries = list(read_transcript(self.path))
+        identities = [e for e in entries if e.get("type") == "identity"]
+        if not identities:
             raise AdapterError(f"{self.path}: the transcript holds no identity")
-        self._identity = identity_from_wire(identity["identity"])
+        identity = identities[0]
+        try:
+            self._identity = identity_from_wire(identity["identity"])
+        except (KeyError, ContractError) as exc:
+            raise AdapterError(f"{self.path}: the recorded identity is unusable: {exc}") from None
         self.recorded_connectable = str(identity.get("connectable"))
         self.scratch = str(identity.get("scratch") or "/var/tmp/snapconform-scratch")
+        # every process of the recorded run (xdist workers) had a scratch directory of its
+        # own: requests are matched with the directory as a placeholder
+        self._scratches = sorted(
+            {str(e["scratch"]) for e in identities if e.get("scratch")}, key=len, reverse=True
+        )
+        self._answers: dict[str, list[tuple[list[str], dict[str, Any]]]] = {}
+        self._served: dict[str, int] = {}
+        for entry in entries:
+            if entry.get("type") == "exchange":
+                key = self._unscratch(
+                    json.dumps(entry["request"], sort_keys=True, ensure_ascii=False)
+                )
+                outcome = json.loads(self._unscratch(json.dumps(entry["outcome"])))
+                self._answers.setdefault(key, []).append((entry.get("uuids", []), outcome))
+
+    def _unscratch(self, text: str) -> str:
+        for scratch in self._scratches:
+            text = text.replace(scratch, SCRATCH_TOKEN)
+        return text
 
     def identify(self) -> Identity:
         return self._identity
 
     def run(self, request: Request) -> Outcome:
         key, uuids = _key(request)
+        key = key.replace(self.scratch, SCRATCH_TOKEN) if self.scratch else key
         answers = self._answers.get(key)
         if not answers:
             return Errored(f"replay: the transcript {self.path.name} holds no such request")
@@ -176,6 +194,7 @@ class ReplayAdapter:
             if pairs:
                 text = _UUID.sub(lambda m: pairs.get(m.group(0), m.group(0)), text)
             wire = json.loads(text)
+        wire = json.loads(json.dumps(wire).replace(SCRATCH_TOKEN, self.scratch))
         if wire.get("outcome") == "errored":
             return Errored(str(wire.get("message")))
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness.contract import Level, Operation, Request
+from harness.gate import compare_runs
 from harness.replay import ReplayAdapter
 from harness.results import load_results
 from tests.test_suite import run_cli, suite
@@ -113,3 +114,6 @@ def test_a_real_host_transcript_replays_to_the_live_verdicts(
     assert differ == {}
     live_pass = sum(1 for i in same if before[i]["status"] == "pass")
     assert live_pass > 0.9 * len(same)
+    # compare accepts the replay as a run of the same implementation under the same profile
+    gate = compare_runs(live, replayed, {})
+    assert not [c for c in gate.regressions if c.case_id in same]
