@@ -11,7 +11,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +44,7 @@ from harness.corpus.loader import load_corpus
 from harness.corpus.model import Corpus, CorpusError, Profile
 from harness.expectations import ExpectationsError, Known, applicable, load_expectations
 from harness.judge import Verdict, expected_wire, judge
+from harness.ordering import FixtureGroupScheduling, FixtureKey, group_of, ordered
 from harness.paths import default_corpus
 from harness.profiles import ProfileError, select_profile
 from harness.progress import Progress
@@ -65,12 +66,14 @@ PROPERTY = "snapconform"
 __all__ = [
     "pytest_addoption",
     "pytest_cmdline_main",
+    "pytest_collection_finish",
     "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_generate_tests",
     "pytest_sessionfinish",
     "pytest_sessionstart",
     "pytest_terminal_summary",
+    "pytest_xdist_make_scheduler",
     "sc_run",
 ]
 
@@ -108,6 +111,7 @@ class Suite:
     departures: list[tuple[str, str]] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     _cells: dict[str, tuple[CellKey, Result]] | None = None
+    _keys: dict[str, FixtureKey] = field(default_factory=dict)
 
     def cells(self) -> dict[str, tuple[CellKey, Result]]:
         """The defined cells of the profile's combination table, by case id."""
@@ -118,6 +122,46 @@ class Suite:
                 table = load_table(self.corpus.root, profile.name)
                 self._cells = {k.id: (k, r) for k, r in table.defined_cells().items()}
         return self._cells
+
+    def request(self, case_id: str, tokens: dict[str, str]) -> Request | None:
+        """The request case ``case_id`` sends, or None when it sends none (not-applicable
+        for the profile, or a level/operation the implementation does not support)."""
+        _, identity, profile = self.connect()
+        if case_id in self.cells():
+            request = request_for(self.cells()[case_id][0], tokens)
+        else:
+            case = self.corpus.case(case_id)
+            if case.expectation_for(profile.name) is None:
+                return None
+            request = Request(
+                level=case.level,
+                operation=case.operation,
+                xml=case.input_xml(tokens),
+                context=case.context(tokens),
+            )
+        if not identity.supports(request.level, request.operation):
+            return None
+        return request
+
+    def fixture_key_of(self) -> Callable[[Request], FixtureKey] | None:
+        adapter, _, _ = self.connect()
+        key_of = getattr(adapter, "fixture_key", None)
+        return key_of if callable(key_of) else None
+
+    def fixture_key(self, case_id: str | None) -> FixtureKey:
+        """The fixture case ``case_id`` runs on (None: none), computed once per case."""
+        if case_id is None:
+            return None
+        if case_id not in self._keys:
+            key_of = self.fixture_key_of()
+            adapter, _, _ = self.connect()
+            tokens = {SCRATCH_TOKEN: adapter.scratch, UUID_TOKEN: str(uuid.uuid4())}
+            try:
+                request = self.request(case_id, tokens)
+            except (KeyError, CorpusError):
+                request = None
+            self._keys[case_id] = None if key_of is None or request is None else key_of(request)
+        return self._keys[case_id]
 
     def connect(self) -> tuple[Adapter, Identity, Profile]:
         if self.adapter is None:
@@ -332,6 +376,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("sc_case_id", ids, ids=ids)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
@@ -339,8 +384,7 @@ def pytest_collection_modifyitems(
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        case_id = callspec.params.get("sc_case_id") if callspec else None
+        case_id = _case_id_of(item)
         if case_id in suite.cells():
             item.add_marker(pytest.mark.table)
         elif case_id is not None:
@@ -353,7 +397,32 @@ def pytest_collection_modifyitems(
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
-    suite.collected = len(items)
+    if suite.fixture_key_of() is not None:
+        # by fixture (harness.ordering); the same order in every xdist worker
+        items[:] = ordered(items, lambda item: suite.fixture_key(_case_id_of(item)))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The count of a complete run is the selection's (after ``-k``/``-m``), not the corpus's."""
+    session.config.stash[SUITE].collected = len(session.items)
+
+
+def _case_id_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    case_id = callspec.params.get("sc_case_id") if callspec else None
+    return None if case_id is None else str(case_id)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With an adapter that runs on fixtures, whole fixture groups go to one worker."""
+    suite = config.stash.get(SUITE, None)
+    if suite is None or suite.fixture_key_of() is None:
+        return None
+    return FixtureGroupScheduling(
+        config,
+        log,
+        group=lambda nodeid: group_of(suite.fixture_key(nodeid.rpartition("[")[2][:-1])),
+    )
 
 
 def _selected(suite: Suite, case_id: str) -> bool:

@@ -18,6 +18,7 @@ from harness.contract import Identity, Outcome, Request
 from harness.host.binding import BindingBackend
 from harness.host.runner import HostRunner
 from harness.host.safety import HostOptions
+from harness.ordering import FixtureKey
 
 
 def load_module(name: str) -> Any:
@@ -60,6 +61,9 @@ class LibvirtAdapter:
 
     def run(self, request: Request) -> Outcome:
         return self.runner.run(request)
+
+    def fixture_key(self, request: Request) -> FixtureKey:
+        return self.runner.fixture_key(request)
 
     def close(self) -> None:
         self.runner.close()

@@ -20,6 +20,7 @@ from harness.host.journal import new_run_id
 from harness.host.runner import HostRunner
 from harness.host.safety import HostOptions
 from harness.host.virsh_backend import VirshBackend
+from harness.ordering import FixtureKey
 
 DEFAULT_URI = "test:///default"
 
@@ -71,6 +72,9 @@ class VirshAdapter:
 
     def run(self, request: Request) -> Outcome:
         return self.runner.run(request)
+
+    def fixture_key(self, request: Request) -> FixtureKey:
+        return self.runner.fixture_key(request)
 
     def close(self) -> None:
         self.runner.close()

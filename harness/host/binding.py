@@ -256,5 +256,9 @@ class BindingBackend:
         flags = self._flag("VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY") if metadata_only else 0
         self._call(lambda: snap.delete(flags), "delete()")
 
+    def twin(self) -> BindingBackend:
+        """Another backend on the same URI with a connection of its own (another thread)."""
+        return BindingBackend(self.module, self.uri, timeout=self.timeout)
+
     def close(self) -> None:
         self.fresh()

@@ -72,6 +72,7 @@ def cleanup_live_run(backend: Backend, fixtures: Fixtures, run: RunDir) -> None:
             fixtures.teardown()
         except (LibvirtFailure, BackendDown, SafetyError) as exc:
             problems.append(str(exc))
+        problems += fixtures.drain()
         if not backend.ephemeral:
             for record in run.journal.live_domains():
                 try:

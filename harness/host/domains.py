@@ -13,8 +13,10 @@ which starts from the driver's stock state, so the fixture is defined afresh eac
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import subprocess
+import threading
 import time
 import uuid as uuidlib
 from collections.abc import Callable
@@ -66,6 +68,10 @@ class Fixture:
 class Stats:
     provisioned: int = 0
     reused: int = 0
+    #: ``destroy`` calls on fixtures (in the case's path or, retired, in the background)
+    destroyed: int = 0
+    #: fixtures torn down in the background (:class:`Retirer`)
+    retired: int = 0
     recreate_reasons: dict[str, int] = field(default_factory=dict)
     prepare_seconds: float = 0.0
     finish_seconds: float = 0.0
@@ -147,6 +153,8 @@ class Fixtures:
         self.stats = Stats()
         self._count = 0
         self._images: DomainSpec | None = None  # the spec whose images exist in scratch
+        self.retirer: Retirer | None = None
+        self._retire_ok: bool | None = None
         self._echo = echo or (lambda _line: None)
 
     @property
@@ -185,7 +193,7 @@ class Fixtures:
             self.stats.recreate_reasons[reason or "?"] = (
                 self.stats.recreate_reasons.get(reason or "?", 0) + 1
             )
-            self.teardown()
+            self.teardown(background=True)
         self._images_for(spec)
         self.current = self._provision(spec, state)
         self.stats.provisioned += 1
@@ -274,9 +282,11 @@ class Fixtures:
             return
         if want == DomainState.SHUTOFF:
             b.destroy(uuid)
+            self.stats.destroyed += 1
             return
         if have not in ("shutoff", "running", "paused"):
             b.destroy(uuid)
+            self.stats.destroyed += 1
             have = "shutoff"
         if have == "shutoff":
             b.start(uuid, paused=False)  # not --paused: the test driver has no such flag
@@ -309,8 +319,10 @@ class Fixtures:
         self._bring_to(fx, state)
         return fx
 
-    def teardown(self) -> None:
-        """Remove the current fixture domain (after checking it is still ours)."""
+    def teardown(self, *, background: bool = False) -> None:
+        """Remove the current fixture domain (after checking it is still ours); with
+        ``background`` where that is safe (:meth:`Retirer.accepts`), in a thread of the
+        :class:`Retirer` while the next case goes on."""
         fx, self.current = self.current, None
         if fx is None:
             return
@@ -319,11 +331,36 @@ class Fixtures:
             b.fresh()
         elif b.domain_name(fx.uuid) is not None:
             verify_owned(b, fx.uuid, fx.name)
-            if b.domain_state(fx.uuid) != "shutoff":
-                b.destroy(fx.uuid)
-            if fx.spec.persistent and b.domain_name(fx.uuid) is not None:
-                b.undefine(fx.uuid)
+            state = b.domain_state(fx.uuid)
+            if background and state != "shutoff" and self._retirer_for(fx):
+                assert self.retirer is not None
+                self.retirer.retire(fx)
+                self.stats.retired += 1
+                self.stats.destroyed += 1
+                return
+            remove_fixture(b, fx, state)
+            self.stats.destroyed += state != "shutoff"
         self.run.journal.append("removed", kind="domain", name=fx.name, uuid=fx.uuid)
+
+    def _retirer_for(self, fx: Fixture) -> bool:
+        """Whether ``fx`` (running or paused) may be torn down in the background."""
+        if self.options.dry_run or is_private_uri(self.backend.uri):
+            return False
+        twin = getattr(self.backend, "twin", None)
+        if not callable(twin):
+            return False
+        if self._retire_ok is None:
+            self._retire_ok = relabels_nothing(self.backend.domain_xml(fx.uuid))
+        if not self._retire_ok:
+            return False
+        if self.retirer is None:
+            self.retirer = Retirer(twin, self.run)
+        return True
+
+    def drain(self) -> list[str]:
+        """Wait for the background teardowns; what could not be removed."""
+        retirer, self.retirer = self.retirer, None
+        return [] if retirer is None else retirer.drain()
 
     def _image_paths(self, spec: DomainSpec) -> set[Path]:
         if not spec.images:
@@ -379,12 +416,96 @@ class Fixtures:
                 entry.unlink(missing_ok=True)
 
 
+def relabels_nothing(live_xml: str) -> bool:
+    """Whether stopping this running domain can change nothing about its image files but
+    their owner, and only back to root, which QEMU runs as: every ``<seclabel>`` of its live
+    definition is ``none`` or the DAC model with label and image label ``+0:+0`` (no
+    SELinux or AppArmor relabelling). Only then may a retired fixture be destroyed while a
+    new one already uses fresh images at the same paths."""
+    try:
+        root = parse_xml(live_xml, what="domain XML")
+    except XmlError:
+        return False
+    for label in root.iterfind("seclabel"):
+        if label.get("type") == "none" or label.get("relabel") == "no":
+            continue
+        if label.get("model") != "dac":
+            return False
+        if (label.findtext("label") or "+0:+0") != "+0:+0":
+            return False
+        if (label.findtext("imagelabel") or "+0:+0") != "+0:+0":
+            return False
+    return True
+
+
+def remove_fixture(backend: Backend, fx: Fixture, state: str) -> None:
+    """Destroy (unless shut off) and undefine (if persistent and still there) ``fx``."""
+    if state != "shutoff":
+        backend.destroy(fx.uuid)
+    if fx.spec.persistent and backend.domain_name(fx.uuid) is not None:
+        backend.undefine(fx.uuid)
+
+
+class Retirer:
+    """Tears fixtures down in background threads, each on its own backend session.
+
+    A ``destroy`` costs seconds on a host whose init reaps the exited QEMU late (libvirt
+    waits until the process is gone); the run needs nothing of a retired fixture, so that
+    wait overlaps the next cases. Each domain is journaled as removed once it really is;
+    what fails stays journaled for the run's cleanup (and ``snapconform cleanup``)."""
+
+    def __init__(self, twin: Callable[[], Backend], run: RunDir, workers: int = 3) -> None:
+        self._twin = twin
+        self._run = run
+        self._queue: queue.Queue[Fixture | None] = queue.Queue()
+        self._problems: list[str] = []
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"snapconform-retire-{i}", daemon=True)
+            for i in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def retire(self, fx: Fixture) -> None:
+        self._queue.put(fx)
+
+    def _work(self) -> None:
+        backend: Backend | None = None
+        try:
+            while (fx := self._queue.get()) is not None:
+                try:
+                    if backend is None:
+                        backend = self._twin()
+                    remove_fixture(backend, fx, backend.domain_state(fx.uuid))
+                    self._run.journal.append("removed", kind="domain", name=fx.name, uuid=fx.uuid)
+                except (LibvirtFailure, BackendDown) as exc:
+                    with self._lock:
+                        self._problems.append(f"domain {fx.name} ({fx.uuid}): {exc}")
+                finally:
+                    self._queue.task_done()
+        finally:
+            if backend is not None:
+                backend.close()
+
+    def drain(self) -> list[str]:
+        """Wait until every retired fixture is handled; stop the threads."""
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        with self._lock:
+            problems, self._problems = self._problems, []
+        return problems
+
+
 __all__ = [
     "BackendDown",
     "DomainSpec",
     "Fixture",
     "Fixtures",
     "ProvisionError",
+    "Retirer",
     "Stats",
     "disk_sources",
     "domain_xml",

@@ -46,11 +46,21 @@ from harness.host.documents import (
     snapshot_name,
     strip_domain,
 )
-from harness.host.domains import DomainSpec, Fixture, Fixtures, ProvisionError
+from harness.host.domains import (
+    DomainSpec,
+    Fixture,
+    Fixtures,
+    ProvisionError,
+    snapshot_traits,
+)
 from harness.host.effects import observe_effects, scratch_files
 from harness.host.errors import BackendDown, LibvirtFailure, outcome_for_failure
 from harness.host.journal import RunDir, new_run_id
 from harness.host.safety import HostOptions, SafetyError, check_can_start, paths_outside
+from harness.ordering import FixtureKey
+
+#: a fixture goes shut off -> running -> paused with a start and a suspend, never a destroy
+STATE_RANK = {DomainState.SHUTOFF: 0, DomainState.RUNNING: 1, DomainState.PAUSED: 2}
 
 
 def tr_views(tr: Translation, views: list[View]) -> tuple[View, ...]:
@@ -177,6 +187,28 @@ class HostRunner:
         if self.options.dry_run:
             return Errored("dry run: the commands above were printed, not run")
         return outcome
+
+    def fixture_key(self, request: Request) -> FixtureKey:
+        """Which fixture ``request`` runs on, for ordering cases (see :mod:`harness.ordering`):
+        the domain (disks, persistence) as a group name, and the rank within the group (the
+        state, then 1 for a request expected to leave the fixture dirty). None: no fixture."""
+        try:
+            if request.operation == Operation.PARSE:
+                plan = parse_plan(request.xml, self.scratch)
+                base = os.path.normpath(self.scratch) + "/"
+                images = all(d.source is None or d.source.startswith(base) for d in plan.disks)
+                spec, state = DomainSpec(plan.disks, True, images), DomainState.SHUTOFF
+            else:
+                spec, state = self._spec(request)
+        except (ProvisionError, ValueError, AdapterError):
+            return None
+        dirties = False
+        if request.operation == Operation.CREATE and request.context is not None:
+            flags = {str(f) for f in request.context.flags}
+            _internal, external = snapshot_traits(request.xml)
+            active = state != DomainState.SHUTOFF
+            dirties = "no-metadata" in flags or (active and (external or "disk-only" in flags))
+        return repr((spec.disks, spec.persistent, spec.images)), (STATE_RANK[state], int(dirties))
 
     def _spec(self, request: Request) -> tuple[DomainSpec, DomainState]:
         ctx = request.context
@@ -312,6 +344,8 @@ class HostRunner:
             "case_seconds": round(self.case_seconds, 3),
             "provisioned": fx.stats.provisioned if fx else 0,
             "reused": fx.stats.reused if fx else 0,
+            "destroyed": fx.stats.destroyed if fx else 0,
+            "retired": fx.stats.retired if fx else 0,
             "recreate_reasons": dict(fx.stats.recreate_reasons) if fx else {},
             "prepare_seconds": round(fx.stats.prepare_seconds, 3) if fx else 0.0,
             "finish_seconds": round(fx.stats.finish_seconds, 3) if fx else 0.0,

@@ -206,5 +206,16 @@ class VirshBackend:
         extra = ["--metadata"] if metadata_only else []
         self._run("snapshot-delete", uuid, name, *extra, mutates=True)
 
+    def twin(self) -> VirshBackend:
+        """Another backend on the same URI with a session of its own (for another thread)."""
+        return VirshBackend(
+            self.uri,
+            self.workdir,
+            virsh=self.session.virsh,
+            timeout=self.session.timeout,
+            dry_run=self.dry_run,
+            echo=self._echo,
+        )
+
     def close(self) -> None:
         self.session.close()
