@@ -54,9 +54,19 @@ def _run_domains(uri: str, run_id: str) -> set[str]:
     return {d for d in domains(uri) if d.startswith(f"snapconform-{run_id}-")}
 
 
-def _cleanup(uri: str, root: Path) -> subprocess.CompletedProcess[str]:
+def _cleanup(uri: str, root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "harness", "cleanup", "--uri", uri, "--scratch-root", str(root)],
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "cleanup",
+            "--uri",
+            uri,
+            "--scratch-root",
+            str(root),
+            *extra,
+        ],
         cwd=REPO,
         env=suite_env(root),
         capture_output=True,
@@ -99,6 +109,14 @@ def test_a_killed_run_is_cleaned_up_by_snapconform_cleanup(uri: str, tmp_path: P
         out, _ = again.communicate(timeout=120)
         assert again.returncode != 0
         assert "snapconform cleanup --uri" in out
+
+        # a dry run names each domain once (it used to name a journaled one twice)
+        dry = _cleanup(uri, tmp_path, "--dry-run")
+        assert dry.returncode == 0, dry.stdout + dry.stderr
+        named = [line for line in dry.stdout.splitlines() if "would remove domain" in line]
+        for name in left:
+            assert sum(name in line for line in named) == 1, dry.stdout
+        assert _run_domains(uri, run_id) == left, "a dry run removes nothing"
 
         done = _cleanup(uri, tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr

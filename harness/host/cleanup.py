@@ -104,6 +104,7 @@ def cleanup_dead_runs(
     """Remove what runs that are over left behind: from their journals, then (on a daemon
     host) any domain whose name and metadata name a run that is over."""
     report = CleanupReport()
+    seen: set[str] = set()
     for run in runs_under(root):
         if run.is_live():
             report.skipped.append(f"run {run.run_id} is still running")
@@ -122,6 +123,7 @@ def cleanup_dead_runs(
             failed = False
             for record in domains:
                 what = f"domain {record.get('name')} ({record.get('uuid')})"
+                seen.add(str(record.get("uuid")))
                 try:
                     if dry_run:
                         report.removed.append(f"would remove {what}")
@@ -143,6 +145,8 @@ def cleanup_dead_runs(
             shutil.rmtree(partial, ignore_errors=True)
     if backend is not None and not is_private_uri(uri):
         for ref in backend.list_domains():
+            if ref.uuid in seen:  # a dry run named it from its journal already
+                continue
             owner = owned_run(backend, ref.name, ref.uuid)
             if owner is None or run_is_live(*owner):
                 continue
