@@ -413,6 +413,7 @@ def _case_id_of(item: pytest.Item) -> str | None:
     return None if case_id is None else str(case_id)
 
 
+@pytest.hookimpl(optionalhook=True)  # known only while xdist is loaded
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """With an adapter that runs on fixtures, whole fixture groups go to one worker."""
     suite = config.stash.get(SUITE, None)
