@@ -515,6 +515,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="without the schema, say so and exit 0 (tox -e py on a machine without libvirt)",
     )
 
+    mut = sub.add_parser(
+        "mutants",
+        help="run every rule's mutants against the rule's cases; non-zero on a survivor",
+        description="Each mutant is wrong in one rule of corpus/rules.json; the cases of that "
+        "rule must kill it (docs/rules.md).",
+    )
+    from harness.mutants.run import add_arguments as mutants_arguments
+
+    mutants_arguments(mut)
+
     tbl = sub.add_parser("table", help="print a profile's combination table in the seed's layout")
     tbl.add_argument("--profile", required=True)
     tbl.add_argument("--results", help="a results.json: mark each row with the run's verdict")
@@ -611,6 +621,10 @@ def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
         "update-expectations": _update_expectations,
     }
     commands["coverage"] = _coverage
+    if args.command == "mutants":
+        from harness.mutants.run import main as mutants_main
+
+        return mutants_main(args)
     commands["cleanup"] = host_cli.cleanup_main
     return commands[args.command](args)
 
