@@ -41,6 +41,8 @@ class Rule:
     sources: tuple[Source, ...]
     cases: tuple[str, ...]
     note: str | None = None
+    #: False when a real host cannot show the rule (no binding mutant)
+    observable: bool = True
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ def load_catalogue(root: Path) -> Catalogue:
             sources=tuple(Source(s["source"], s["detail"]) for s in r["sources"]),
             cases=tuple(r["cases"]),
             note=r.get("note"),
+            observable=r.get("observable", True),
         )
         for r in data["rules"]
     )

@@ -901,3 +901,154 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def install() -> None:
     if not any(isinstance(f, _Finder) for f in sys.meta_path):
         sys.meta_path.append(_Finder())
+
+
+# ---------------------------------------------------------------------- rules added later
+# (shared with the reference mutants, which apply them to the reference's answers)
+VALIDATE = 512
+
+
+def _copy_children(src: etree._Element, dest: etree._Element) -> None:
+    for child in src:
+        dest.append(etree.fromstring(etree.tostring(child)))
+
+
+def _disks_element_added(req: Request, out: etree._Element) -> None:
+    if out.find("disks") is None:
+        out.append(etree.Element("disks"))
+
+
+def _spaces_replaced(req: Request, out: etree._Element) -> None:
+    name = out.find("name")
+    if name is not None and name.text and " " in name.text:
+        old = name.text
+        name.text = old.replace(" ", "_")
+        for source in out.iterfind("disks/disk/source"):
+            if source.get("file"):
+                source.set("file", str(source.get("file")).replace(old, name.text))
+
+
+def _active_kept(req: Request, out: etree._Element) -> None:
+    active = req.xml.find("active")
+    if active is not None and out.find("active") is None:
+        out.append(etree.fromstring(etree.tostring(active)))
+
+
+def _cookie_copied(req: Request, out: etree._Element) -> None:
+    cookie = req.xml.find("cookie")
+    if cookie is None:
+        return
+    old = out.find("cookie")
+    if old is not None:
+        out.remove(old)
+    out.append(etree.fromstring(etree.tostring(cookie)))
+
+
+def _empty_children_kept(req: Request, out: etree._Element) -> None:
+    for disk in _disks(out):
+        asked = req.disk(str(disk.get("name")))
+        if asked is None:
+            continue
+        for tag in ("driver", "source"):
+            if (node := asked.find(tag)) is not None and not node.attrib and not len(node):
+                disk.append(etree.Element(tag))
+
+
+def _uuid_only_dropped(req: Request, out: etree._Element) -> None:
+    asked = req.xml.find("domain")
+    node = out.find("domain")
+    if asked is not None and asked.get("type") is None and node is not None:
+        out.remove(node)
+
+
+def _embedded_domain_checked(req: Request, out: etree._Element) -> tuple[str, str] | None:
+    dom = req.xml.find("domain")
+    if dom is None:
+        return None
+    if dom.get("type") == "kvm" or dom.find("seclabel") is not None:
+        return "VIR_ERR_CONFIG_UNSUPPORTED", "the embedded domain cannot be started here"
+    if dom.find("devices/disk[@type='block']") is not None:
+        return "VIR_ERR_OPERATION_INVALID", "the embedded domain's block device does not exist"
+    return None
+
+
+def _inactive_refused(req: Request, out: etree._Element) -> tuple[str, str] | None:
+    if req.xml.find("inactiveDomain") is not None:
+        return "VIR_ERR_XML_ERROR", "unexpected <inactiveDomain>"
+    return None
+
+
+def _startup_policy_kept(req: Request, out: etree._Element) -> None:
+    for disk in _disks(out):
+        asked = req.disk(str(disk.get("name")))
+        source = asked.find("source") if asked is not None else None
+        mine = disk.find("source")
+        if source is not None and source.get("startupPolicy") and mine is not None:
+            mine.set("startupPolicy", str(source.get("startupPolicy")))
+
+
+def _redefine_only_listed(req: Request, out: etree._Element) -> None:
+    if req.has(REDEFINE):
+        _only_listed(req, out)
+
+
+def _pmsuspended_refused(req: Request, out: etree._Element) -> tuple[str, str] | None:
+    if req.has(REDEFINE) and _state(out) == "pmsuspended":
+        return "VIR_ERR_OPERATION_UNSUPPORTED", "snapshots of PMSUSPENDED guests are refused"
+    return None
+
+
+def _validate_refused(req: Request, out: etree._Element) -> tuple[str, str] | None:
+    if req.has(VALIDATE):
+        return "VIR_ERR_XML_INVALID_SCHEMA", "XML document failed to validate against schema"
+    return None
+
+
+#: rule -> (what, transform, refusal, texts misreported)
+LATER: dict[str, tuple[str, Transform | None, Refusal | None, tuple[str, ...]]] = {
+    "align-external-name-needs-file": (
+        "generates an overlay name for a source that is no regular file", None, None,
+        ("refusing to generate external snapshot name", "external snapshot name for disk"),
+    ),
+    "format-absent-parts-omitted": ("formats an empty <disks/>", _disks_element_added, None, ()),
+    "name-spaces-kept": ("writes a name's spaces as '_'", _spaces_replaced, None, ()),
+    "parse-active-internal-only": ("keeps a redefined <active>", _active_kept, None, ()),
+    "parse-cookie-driver-callbacks": ("keeps the whole <cookie>", _cookie_copied, None, ()),
+    "parse-cookie-offline-dropped": ("keeps an offline <cookie>", _cookie_copied, None, ()),
+    "parse-disk-empty-driver-source": (
+        "keeps empty <driver/> and <source/>", _empty_children_kept, None, (),
+    ),
+    "parse-domain-uuid-only": ("drops a uuid-only <domain>", _uuid_only_dropped, None, ()),
+    "parse-embedded-domain-definition-only": (
+        "checks the embedded domain as if it were to run", None, _embedded_domain_checked, (),
+    ),
+    "parse-inactive-domain-accepted": ("refuses <inactiveDomain>", None, _inactive_refused, ()),
+    "parse-startuppolicy-ignored": ("keeps a startupPolicy", _startup_policy_kept, None, ()),
+    "redefine-aligns-to-embedded-domain": (
+        "redefine lists only the disks the document names", _redefine_only_listed, None, (),
+    ),
+    "redefine-parent-must-exist": ("", None, None, ("for moment",)),
+    "redefine-pmsuspended": (
+        "swaps the drivers' answers to state pmsuspended", None, _pmsuspended_refused,
+        ("PMSUSPENDED",),
+    ),
+    "validate-schema-passes-on": (
+        "refuses every document with --validate, as the schema would",
+        None,
+        _validate_refused,
+        ("missing domain in snapshot",),
+    ),
+    "validate-schema-refuses": ("", None, None, ("failed to validate against schema",)),
+}  # fmt: skip
+for _rule, (_what, _fn, _refuse, _texts) in LATER.items():
+    MUTANTS.pop(_rule, None)
+    _add(
+        BindingMutant(
+            _rule,
+            _rule,
+            _what or f"reports the refusal {_texts[0]!r} with another code and kind",
+            _texts,
+            _fn,
+            _refuse,
+        )
+    )

@@ -1097,6 +1097,90 @@ for _index, _row in enumerate(ref_plan._ROWS, start=1):
     )
 
 
+# ---------------------------------------------------------------------- rules added later
+
+
+def _after_run(rule: str) -> Apply:
+    """The binding mutant's change of the rule, applied to the reference's answer."""
+
+    def after(answer: dict[str, Any], ref_self: Reference, request: dict[str, Any]) -> Any:
+        from harness.mutants import binding
+        from harness.reference.flags import FLAG_BITS
+
+        _, fn, refusal, texts = binding.LATER[rule]
+        if answer.get("outcome") == "rejected":
+            if any(t in str(answer.get("message", "")) for t in texts):
+                kind = "unsupported" if answer.get("kind") == "invalid" else "invalid"
+                code = (
+                    "VIR_ERR_CONFIG_UNSUPPORTED" if kind == "unsupported" else "VIR_ERR_XML_ERROR"
+                )
+                return answer | {"kind": kind, "code": code}
+            return answer
+        if answer.get("outcome") != "accepted":
+            return answer
+        flags = sum(FLAG_BITS[Flag(f)] for f in (request.get("context") or {}).get("flags", []))
+        if request.get("operation") != "create":
+            flags |= binding.REDEFINE
+        try:
+            asked = binding.Request(etree.fromstring(str(request["xml"]).encode()), flags)
+        except etree.XMLSyntaxError:
+            return answer
+        out = etree.fromstring(str(answer["xml"]).encode())
+        if refusal is not None and (found := refusal(asked, out)) is not None:
+            code, message = found
+            from harness.reference import _rejection
+            from harness.reference.errors import SnapshotError
+
+            return _rejection(SnapshotError(code, message))
+        if fn is not None:
+            fn(asked, out)
+        return answer | {"xml": etree.tostring(out, encoding="unicode")}
+
+    return wrap(Reference, "run", after=after)
+
+
+def _later(rule: str, what: str, extra: Apply | None = None) -> None:
+    def apply(stack: ExitStack) -> None:
+        _after_run(rule)(stack)
+        if extra is not None:
+            extra(stack)
+
+    mutant(rule, what, apply)
+
+
+_later(
+    "align-external-name-needs-file",
+    "generates overlay names for any source",
+    _suppressing("refusing to generate external snapshot name"),
+)
+_later("format-absent-parts-omitted", "formats an empty <disks/>")
+_later("name-spaces-kept", "writes a name's spaces as '_'")
+_later("parse-active-internal-only", "keeps a redefined <active>")
+_later("parse-cookie-driver-callbacks", "keeps the whole <cookie>")
+_later("parse-cookie-offline-dropped", "keeps an offline <cookie>")
+_later("parse-disk-empty-driver-source", "keeps empty <driver/> and <source/>")
+_later("parse-domain-uuid-only", "drops a uuid-only <domain>")
+_later("parse-embedded-domain-definition-only", "checks the embedded domain as if it were to run")
+_later("parse-inactive-domain-accepted", "refuses <inactiveDomain>")
+_later("parse-startuppolicy-ignored", "keeps a startupPolicy")
+_later("redefine-aligns-to-embedded-domain", "redefine lists only the disks the document names")
+_later(
+    "redefine-parent-must-exist",
+    "redefines a snapshot whose parent does not exist",
+    _suppressing(lambda d: d.startswith("parent ") and d.endswith("not found")),
+)
+_later(
+    "redefine-pmsuspended",
+    "swaps the drivers' answers to state pmsuspended",
+    _suppressing("PMSUSPENDED"),
+)
+_later("validate-schema-passes-on", "refuses every document with --validate")
+_later(
+    "validate-schema-refuses",
+    "leaves the schema check of --validate out",
+    _suppressing("Unable to validate doc against"),
+)
+
 # ---------------------------------------------------------------------- access
 
 

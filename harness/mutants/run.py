@@ -175,7 +175,7 @@ def plan(
                         baseline.setdefault((REFERENCE_BASELINE[profile], profile), set()).update(
                             cases
                         )
-        if "binding" in kinds:
+        if "binding" in kinds and rule.observable:
             from harness.mutants import binding
 
             for uri in uris:
