@@ -20,17 +20,12 @@ import jsonschema
 
 from harness.corpus.loader import corpus_schema
 from harness.corpus.model import Corpus, CorpusError
+from harness.corpus.model import Provenance as Source
 
 RULES_FILE = "rules.json"
 SCHEMA = "rules.schema.json"
 
 _SHOULD = re.compile(r"\bshould\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Source:
-    source: str
-    detail: str
 
 
 @dataclass(frozen=True)

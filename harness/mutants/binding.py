@@ -456,18 +456,6 @@ def _only_listed(req: Request, out: etree._Element) -> None:
 transform("align-every-disk-listed", "shows only the disks the request named", _only_listed)
 
 
-def _unlisted_no(req: Request, out: etree._Element) -> None:
-    if not req.has(DISK_ONLY):
-        return
-    for disk in _disks(out):
-        if disk.get("name") not in req.listed() and disk.get("snapshot") == "external":
-            disk.attrib.clear()
-            disk.set("name", str(disk.get("name", "?")))
-            disk.set("snapshot", "no")
-            for child in list(disk):
-                disk.remove(child)
-
-
 def _unlisted_no_named(req: Request, out: etree._Element) -> None:
     for disk in _disks(out):
         name = disk.get("name")
