@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -15,8 +14,6 @@ from harness.mutants import reference as ref
 from harness.mutants.run import weak
 from harness.paths import default_corpus
 from harness.rules import load_catalogue
-
-HAS_LIBVIRT = importlib.util.find_spec("libvirt") is not None
 
 
 def test_every_rule_has_a_reference_mutant_and_every_mutant_a_rule() -> None:
@@ -67,7 +64,7 @@ def test_weak_is_a_message_only_difference() -> None:
     assert not weak(Verdict("fail", "m", None, want, {"outcome": "accepted", "xml": "<x/>"}))
 
 
-@pytest.mark.skipif(not HAS_LIBVIRT, reason="needs the libvirt binding (python3-libvirt)")
+@pytest.mark.needs("libvirt-python")
 def test_binding_mutants_on_the_test_driver(capsys: pytest.CaptureFixture[str]) -> None:
     rules = ["parse-memory-external-requires-file", "format-element-order", "test-no-prepare"]
     args = ["mutants", "--kind", "binding", "--uri", "test:///default"]
