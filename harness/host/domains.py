@@ -296,9 +296,21 @@ class Fixtures:
         elif want == DomainState.RUNNING and have == "paused":
             b.resume(uuid)
 
+    def _missing_images(self, spec: DomainSpec) -> list[str]:
+        """The spec's images that are not (any longer) regular files under scratch."""
+        if self.options.dry_run:
+            return []
+        return sorted(str(p) for p in self._image_paths(spec) if not p.is_file())
+
     def _check_sources(self, fx: Fixture) -> None:
+        """Verify a fixture before a case reuses it: its images are still there (one
+        deleted under the domain is a broken fixture, re-provisioned, never a verdict) and
+        its definitions name them."""
         if self.options.dry_run:
             return
+        missing = self._missing_images(fx.spec)
+        if missing:
+            raise ProvisionError(f"image gone: {', '.join(missing)}")
         want = {d.target: d.source for d in fx.spec.disks}
         for inactive in (False, True) if fx.spec.persistent else (False,):
             got = disk_sources(self.backend.domain_xml(fx.uuid, inactive=inactive))
@@ -370,7 +382,7 @@ class Fixtures:
     def _images_for(self, spec: DomainSpec) -> None:
         """Make the spec's disk images (fresh ones: nothing of an earlier case survives).
         Through virsh on the test driver, which never writes them, they are kept."""
-        if self.backend.ephemeral and self._images == spec:
+        if self.backend.ephemeral and self._images == spec and not self._missing_images(spec):
             return
         self._clear_scratch(keep=set())
         self._images = None
