@@ -47,6 +47,7 @@ def test_an_image_deleted_under_the_fixture_is_re_provisioned(
             assert fixtures is not None
             if uri == QEMU:
                 assert fixtures.stats.provisioned == 2, fixtures.stats
-                assert any("image gone" in r for r in fixtures.stats.recreate_reasons), fixtures.stats
+                reasons = fixtures.stats.recreate_reasons
+                assert any("image gone" in r for r in reasons), reasons
         finally:
             adapter.close()
