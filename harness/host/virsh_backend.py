@@ -5,15 +5,29 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from harness.contract import View
 from harness.host.backend import DomainRef, HostInfo, Made, driver_name
-from harness.host.errors import LibvirtFailure, code_for_message
+from harness.host.errors import BackendDown, LibvirtFailure, code_for_message
 from harness.host.virsh_session import Reply, VirshSession, quote
 
 _CREATED = re.compile(r"^Domain snapshot (.+?) created(?: from '.*')?\s*$", re.MULTILINE)
+#: virsh's words when it has no connection (the command was not sent: safe to repeat)
+_UNREACHABLE = re.compile(
+    r"^(Failed to connect socket|failed to connect to the hypervisor|no valid connection)",
+    re.MULTILINE,
+)
+#: ... and when the connection broke during a command (its effect is unknown)
+_LOST = re.compile(
+    r"^(Disconnected from .* due to|End of file while reading data|"
+    r"internal error: client socket is closed|Cannot (write|recv) data)",
+    re.MULTILINE,
+)
+#: how long a command waits for a daemon that does not answer (a restart takes ~1-2 s)
+RECONNECT_SECONDS = 30.0
 _VERSION = {
     "client": re.compile(r"^Using library: libvirt (\S+)", re.MULTILINE),
     "daemon": re.compile(r"^Running against daemon: (\S+)", re.MULTILINE),
@@ -50,6 +64,7 @@ class VirshBackend:
         self._echo = echo
         self._files = 0
         self._dry_states: dict[str, str] = {}
+        self.reconnect_seconds = RECONNECT_SECONDS
 
     # ------------------------------------------------------------------ plumbing
 
@@ -58,11 +73,27 @@ class VirshBackend:
         if self.dry_run and (mutates or self.offline):
             self._echo(f"virsh -c {self.uri} {line}")
             return ""
-        reply: Reply = self.session.run(line)
-        message = reply.error
-        if message is not None:
-            raise LibvirtFailure(message, code_for_message(message))
-        return reply.out
+        deadline = time.monotonic() + self.reconnect_seconds
+        pause = 0.2
+        while True:
+            reply: Reply = self.session.run(line)
+            message = reply.error
+            if message is None:
+                return reply.out
+            if _LOST.search(message):
+                # the daemon went away mid-command: whether the command took effect is
+                # unknown, so it is not repeated; the case errors, its fixture is re-checked
+                raise BackendDown(f"connection to {self.uri} lost during {words[0]}: {message}")
+            if not _UNREACHABLE.search(message) or time.monotonic() + pause > deadline:
+                break
+            # no connection, so the command never reached libvirt: wait for the daemon
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+        if _UNREACHABLE.search(message):
+            raise BackendDown(
+                f"{self.uri} did not answer for {self.reconnect_seconds:g} s: {message}"
+            )
+        raise LibvirtFailure(message, code_for_message(message))
 
     def _file(self, xml: str, what: str) -> str:
         self._files += 1

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from harness.host.errors import BackendDown
 
 PROMPTS = ("virsh # ", "virsh > ")
+RECONNECTED = "error: Reconnected to the hypervisor"
 DEFAULT_TIMEOUT = 60.0
 #: Anything virsh's parser reads as one word without quoting.
 _BARE = re.compile(r"^[A-Za-z0-9_./:@%+=,-]+$")
@@ -50,7 +51,8 @@ class Reply:
     @property
     def error(self) -> str | None:
         """libvirt's message: the last ``error: `` block of standard error, if any."""
-        lines = self.err.splitlines()
+        # virsh's note that it reconnected (after a daemon restart) is not the command's error
+        lines = [line for line in self.err.splitlines() if line != RECONNECTED]
         starts = [i for i, line in enumerate(lines) if line.startswith("error: ")]
         if not starts:
             return None
