@@ -11,8 +11,8 @@ last in their state.
 
 Adapters that run on fixtures say which one a request needs (``fixture_key(request)``:
 a group name and a rank); cases of other adapters keep the corpus order. Under pytest-xdist
-:class:`FixtureGroupScheduling` hands whole groups to workers (largest first), so each
-distinct fixture is provisioned on one worker only.
+:class:`FixtureGroupScheduling` hands a group's cases of one state to one worker (largest
+first), so each distinct fixture (domain and state) is provisioned on one worker only.
 """
 
 from __future__ import annotations
@@ -50,6 +50,13 @@ def ordered(items: Sequence[T], key_of: Callable[[T], FixtureKey]) -> list[T]:
 
 def group_of(key: FixtureKey) -> str:
     return NO_FIXTURE if key is None else key[0]
+
+
+def scope_of(key: FixtureKey) -> str:
+    """What xdist hands to one worker: a fixture group in one state (the groups are too
+    uneven to balance two workers whole: one domain shape holds half the cases). A worker
+    provisions each (domain, state) it gets once."""
+    return NO_FIXTURE if key is None else f"{key[0]}/state{key[1][0]}"
 
 
 class FixtureGroupScheduling(LoadScopeScheduling):  # type: ignore[misc]

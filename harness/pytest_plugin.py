@@ -44,7 +44,7 @@ from harness.corpus.loader import load_corpus
 from harness.corpus.model import Corpus, CorpusError, Profile
 from harness.expectations import ExpectationsError, Known, applicable, load_expectations
 from harness.judge import Verdict, expected_wire, judge
-from harness.ordering import FixtureGroupScheduling, FixtureKey, group_of, ordered
+from harness.ordering import FixtureGroupScheduling, FixtureKey, ordered, scope_of
 from harness.paths import default_corpus
 from harness.profiles import ProfileError, select_profile
 from harness.progress import Progress
@@ -422,7 +422,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return FixtureGroupScheduling(
         config,
         log,
-        group=lambda nodeid: group_of(suite.fixture_key(nodeid.rpartition("[")[2][:-1])),
+        group=lambda nodeid: scope_of(suite.fixture_key(nodeid.rpartition("[")[2][:-1])),
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from harness.contract import Context, DiskSpec, DomainState, Flag, Level, Operation, Request
 from harness.host.domains import relabels_nothing
 from harness.host.runner import STATE_RANK
-from harness.ordering import NO_FIXTURE, FixtureKey, group_of, ordered
+from harness.ordering import NO_FIXTURE, FixtureKey, group_of, ordered, scope_of
 from tests.test_suite import suite
 
 
@@ -27,6 +27,8 @@ def test_groups_keep_first_appearance_and_sort_by_rank_inside() -> None:
     # dirtying one last), in the corpus order otherwise
     assert got == ["n", "a0", "a1", "a1x", "a1d", "b0", "b2"]
     assert group_of(None) == NO_FIXTURE and group_of(("A", (0, 0))) == "A"
+    # xdist scopes: a group's cases of one state go to one worker
+    assert scope_of(("A", (1, 0))) == scope_of(("A", (1, 1))) != scope_of(("A", (2, 0)))
 
 
 def test_state_rank_never_needs_a_destroy_inside_a_group() -> None:
