@@ -28,6 +28,8 @@ _LOST = re.compile(
 )
 #: how long a command waits for a daemon that does not answer (a restart takes ~1-2 s)
 RECONNECT_SECONDS = 30.0
+_NAME = re.compile(r"<name>([^<]+)</name>")
+_UUID = re.compile(r"<uuid>([^<]+)</uuid>")
 _VERSION = {
     "client": re.compile(r"^Using library: libvirt (\S+)", re.MULTILINE),
     "daemon": re.compile(r"^Running against daemon: (\S+)", re.MULTILINE),
@@ -64,6 +66,8 @@ class VirshBackend:
         self._echo = echo
         self._files = 0
         self._dry_states: dict[str, str] = {}
+        self._dry_domains: dict[str, str] = {}  # uuid -> name of what a dry run defined
+        self._dry_transient: set[str] = set()
         self.reconnect_seconds = RECONNECT_SECONDS
 
     # ------------------------------------------------------------------ plumbing
@@ -135,6 +139,7 @@ class VirshBackend:
         if not self.dry_run:
             self.session.start()
         self._dry_states.clear()
+        self._dry_domains.clear()
 
     def list_domains(self) -> list[DomainRef]:
         uuids = [u.strip() for u in self._run("list", "--all", "--uuid").splitlines() if u.strip()]
@@ -146,6 +151,8 @@ class VirshBackend:
         return refs
 
     def domain_name(self, uuid: str) -> str | None:
+        if self.dry_run and uuid in self._dry_domains:
+            return self._dry_domains[uuid]  # defined by this dry run: exists as far as it knows
         try:
             return self._run("domname", uuid).strip() or None
         except LibvirtFailure as exc:
@@ -164,10 +171,26 @@ class VirshBackend:
 
     def define(self, xml: str) -> None:
         self._run("define", self._file(xml, "domain"), mutates=True)
+        self._dry_define(xml, None)
 
     def create_transient(self, xml: str, paused: bool) -> None:
         path = self._file(xml, "domain")
         self._run("create", path, *(["--paused"] if paused else []), mutates=True)
+        self._dry_define(xml, "paused" if paused else "running")
+
+    def _dry_define(self, xml: str, state: str | None) -> None:
+        """A dry run remembers the domains it would have made, so that it prints the same
+        commands as a real run (reuse, state changes, destroy and undefine at the end)."""
+        if not self.dry_run:
+            return
+        name, uuid = _NAME.search(xml), _UUID.search(xml)
+        if name and uuid:
+            self._dry_domains[uuid.group(1)] = name.group(1)
+            if state is None:
+                self._dry_states.setdefault(uuid.group(1), "shutoff")
+            else:
+                self._dry_states[uuid.group(1)] = state
+                self._dry_transient.add(uuid.group(1))
 
     def start(self, uuid: str, paused: bool) -> None:
         self._run("start", uuid, *(["--paused"] if paused else []), mutates=True)
@@ -184,9 +207,12 @@ class VirshBackend:
     def destroy(self, uuid: str) -> None:
         self._run("destroy", uuid, mutates=True)
         self._dry_states[uuid] = "shutoff"
+        if uuid in self._dry_transient:
+            self._dry_domains.pop(uuid, None)
 
     def undefine(self, uuid: str) -> None:
         self._run("undefine", uuid, "--snapshots-metadata", mutates=True)
+        self._dry_domains.pop(uuid, None)
 
     def snapshot_create(self, uuid: str, xml: str, flags: tuple[str, ...]) -> Made:
         path = self._file(xml, "snapshot")
