@@ -50,8 +50,15 @@ MASKS: frozenset[str] = frozenset({"creationTime", "name", "parent", "domain", "
 MASK_TOKEN = "@MASKED@"
 
 #: Above this many elements in either document the xmldiff edit script is skipped (its
-#: matching is roughly quadratic); the unified diff is always produced.
-MAX_EDIT_SCRIPT_ELEMENTS = 3000
+#: matching is roughly quadratic: 500 elements take about 1.5 s on a 2-core machine); the
+#: unified diff is always produced.
+MAX_EDIT_SCRIPT_ELEMENTS = 500
+
+#: The same bound on elements plus attributes (xmldiff compares attributes one by one).
+MAX_EDIT_SCRIPT_NODES = 3 * MAX_EDIT_SCRIPT_ELEMENTS
+
+#: At most this many actions of an edit script are rendered; the rest are counted.
+MAX_EDIT_ACTIONS = 200
 
 #: Longest rendering of a node or value inside an edit script line.
 _MAX_SHOWN = 160
@@ -349,7 +356,8 @@ def _render_actions(actions: Iterable[Any], left: etree._Element, right: etree._
     patcher = Patcher()
     patcher._nsmap = nsmap = _namespaces(left, right)
     lines = []
-    for action in actions:
+    actions = list(actions)
+    for action in actions[:MAX_EDIT_ACTIONS]:
         node = None
         path = _subject_path(action)
         if work is not None and path is not None:
@@ -357,14 +365,18 @@ def _render_actions(actions: Iterable[Any], left: etree._Element, right: etree._
                 node = _lookup(work, path, nsmap)
             except Exception:
                 node = None
-        if node is not None:
-            node = deepcopy(node)  # the replay below may change it
+        # rendered before the replay below changes the node: no copy needed (a copy per
+        # action made an edit script quadratic in the size of the node)
         lines.append(_render(action, node))
         if work is not None:
             try:
                 patcher.handle_action(action, work)
             except Exception:
                 work = None
+    if len(actions) > MAX_EDIT_ACTIONS:
+        lines.append(
+            f"(... {len(actions) - MAX_EDIT_ACTIONS} more actions not shown; see the unified diff)"
+        )
     return "\n".join(lines)
 
 
@@ -374,6 +386,12 @@ def _edit_script(left: etree._Element, right: etree._Element) -> str:
         return (
             f"(edit script skipped: the documents have {sizes[0]} and {sizes[1]} elements,"
             f" more than {MAX_EDIT_SCRIPT_ELEMENTS}; see the unified diff)"
+        )
+    nodes = [sum(1 + len(e.attrib) for e in root.iter()) for root in (left, right)]
+    if max(nodes) > MAX_EDIT_SCRIPT_NODES:
+        return (
+            f"(edit script skipped: the documents have {nodes[0]} and {nodes[1]} elements and"
+            f" attributes, more than {MAX_EDIT_SCRIPT_NODES}; see the unified diff)"
         )
     try:
         actions = list(diff_trees(left, right))

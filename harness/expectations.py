@@ -25,6 +25,8 @@ from typing import Any, Literal
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from harness import jsonsafe
+
 KnownStatus = Literal["fail", "error"]
 
 #: Condition keys compared as version ranges; every other key is an exact match.
@@ -84,7 +86,7 @@ def _when(path: Path, case_id: str, entry: Mapping[str, Any]) -> dict[str, str]:
 def read_expectations(path: Path) -> dict[str, Any]:
     """The file's JSON object (``implementation``, ``cases``), checked for shape only."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = jsonsafe.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ExpectationsError(f"{path}: cannot read: {exc}") from None
     cases = data.get("cases") if isinstance(data, dict) else None

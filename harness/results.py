@@ -35,7 +35,7 @@ from typing import Any, Literal, get_args
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 from referencing import Registry, Resource
 
-from harness import junit
+from harness import jsonsafe, junit
 
 Status = Literal["pass", "fail", "error", "not-applicable"]
 STATUSES: tuple[str, ...] = get_args(Status)
@@ -397,7 +397,7 @@ def load_results(path: Path) -> dict[str, Any]:
             ) from None
         raise ResultsError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     try:
-        document = json.loads(text)
+        document = jsonsafe.loads(text)
     except json.JSONDecodeError as exc:
         if _truncated_json(text, exc):
             raise ResultsError(

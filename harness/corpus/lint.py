@@ -150,7 +150,7 @@ def recorded_from_read_back(code: str | None, message: str | None, name: str | N
 def _read_back_problems(case: Case) -> list[str]:
     try:
         name = parse_xml(case.input_xml(), what="input").findtext("name")
-    except (OSError, XmlError):
+    except (OSError, XmlError, CorpusError):
         return []
     return [
         f"expect[{i}]: {_NOT_FOUND} for the case's own snapshot {name!r} was recorded from a "

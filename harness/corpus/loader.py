@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema
 
+from harness import jsonsafe
 from harness.contract import Level, Operation, RejectionKind
 from harness.corpus.model import (
     Case,
@@ -42,8 +43,12 @@ def _load_schema(path: str) -> dict[str, Any]:
 
 
 def _json(path: Path, problems: list[str]) -> Any:
+    """The file's JSON, or None with a problem listed (a file of ``null`` too)."""
     try:
-        return json.loads(read_text(path))
+        data = jsonsafe.loads(read_text(path))
+        if data is None:
+            problems.append(f"{path}: holds JSON null, not an object")
+        return data
     except CorpusError as exc:
         problems.extend(exc.problems)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -68,7 +68,10 @@ def read_text(path: Path) -> str:
     size = path.stat().st_size
     if size > MAX_CORPUS_FILE_BYTES:
         raise CorpusError([f"{path}: {size} bytes, larger than {MAX_CORPUS_FILE_BYTES}"])
-    return path.read_text(encoding="utf-8")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError([f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})"]) from None
 
 
 #: Values for the corpus's placeholders (``@SCRATCH@``, ``@UUID@``) in one request.

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from harness import __version__
+from harness import __version__, jsonsafe
 from harness.http import CA_BUNDLE_ENV, JSON_TYPE, MAX_BODY_BYTES, TOKEN_ENV
 
 DEFAULT_TIMEOUT = 30.0
@@ -217,7 +217,7 @@ class JsonClient:
             raise EndpointError(f"{what}: the answer's Content-Type is {shown!r}, not {JSON_TYPE}")
         data = self._read(response, what)
         try:
-            return json.loads(data, parse_constant=_reject_constant)
+            return jsonsafe.loads(data, parse_constant=_reject_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise EndpointError(f"{what}: the answer is not JSON: {exc}") from None
 
@@ -225,7 +225,7 @@ class JsonClient:
         """The body, read in chunks: never more than ``limit`` bytes, never past the deadline."""
         limit = self.settings.max_body if limit is None else limit
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise EndpointError(
                 f"{what}: the answer is {declared} bytes, larger than the limit of {limit}"
             )
@@ -251,7 +251,7 @@ class JsonClient:
             return ""
         text = data.decode("utf-8", errors="replace").strip()
         try:
-            body = json.loads(text)
+            body = jsonsafe.loads(text)
         except ValueError:
             body = None
         if isinstance(body, dict) and isinstance(body.get("message"), str):

@@ -22,6 +22,7 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import Response
 from starlette.routing import Route
 
+from harness import jsonsafe
 from harness.adapters.base import AdapterError, describe_exception
 from harness.contract import (
     Adapter,
@@ -117,7 +118,7 @@ class Service:
         if media != JSON_TYPE:
             raise Refusal(415, f"the request body must be {JSON_TYPE}")
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body:
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body:
             raise Refusal(413, f"the request body is larger than {self.max_body} bytes")
         chunks: list[bytes] = []
         size = 0
@@ -127,7 +128,7 @@ class Service:
                 raise Refusal(413, f"the request body is larger than {self.max_body} bytes")
             chunks.append(chunk)
         try:
-            return json.loads(b"".join(chunks))
+            return jsonsafe.loads(b"".join(chunks))
         except (ValueError, UnicodeDecodeError) as exc:
             raise Refusal(400, f"the request body is not JSON: {exc}") from None
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import jsonschema
 
+from harness import jsonsafe
 from harness.corpus.loader import corpus_schema
 from harness.corpus.model import CorpusError, read_text
 from harness.table.model import AXES, Axes, Product, Result, Row, Table, expand
@@ -17,7 +18,7 @@ def load_axes(root: Path) -> Axes:
     """The products of ``tables/axes.json``; :class:`CorpusError` if it is malformed."""
     path = root / "tables" / "axes.json"
     try:
-        data = json.loads(read_text(path))
+        data = jsonsafe.loads(read_text(path))
         products = tuple(
             Product(
                 name=str(p["name"]),
@@ -49,7 +50,7 @@ def load_table(root: Path, profile: str, axes: Axes | None = None) -> Table:
     if path is None:
         raise CorpusError([missing_table(root, profile)])
     try:
-        data: Any = json.loads(read_text(path))
+        data: Any = jsonsafe.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise CorpusError([f"{path}: cannot read JSON: {exc}"]) from None
     validator = jsonschema.Draft202012Validator(corpus_schema(root, "table.schema.json"))
