@@ -408,6 +408,49 @@ def _diff_profiles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explore(args: argparse.Namespace) -> int:
+    import os
+
+    from harness.adapters.base import AdapterError
+    from harness.connectables import connect
+
+    if len(args.impl) != 2:
+        print("snapconform explore: give exactly two --impl", file=sys.stderr)
+        return 2
+    try:
+        from harness.explore import explore, write_candidates
+    except ImportError as exc:
+        print(
+            f"snapconform explore needs hypothesis (pip install hypothesis): {exc}", file=sys.stderr
+        )
+        return 2
+    if args.allow_host:
+        os.environ["SNAPCONFORM_ALLOW_HOST"] = "1"
+    adapters = []
+    try:
+        for impl in args.impl:
+            adapters.append(connect(impl))
+        for adapter in adapters:
+            adapter.identify()
+        found, explorer = explore(
+            adapters[0], adapters[1], args.budget, lambda line: print(line, file=sys.stderr)
+        )
+    except AdapterError as exc:
+        print(f"snapconform explore: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for adapter in adapters:
+            adapter.close()
+    written = write_candidates(found, Path(args.out), args.impl[0], args.impl[1])
+    print(
+        f"{explorer.runs} requests run ({explorer.errored} errored, skipped); "
+        f"{len(found)} distinct disagreements, written as candidates to {args.out}"
+    )
+    for folder in written:
+        print(f"  {folder}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="snapconform",
@@ -585,6 +628,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="condition of the new entries, e.g. libvirt='>=9.0,<10' or driver=qemu",
     )
 
+    exp = sub.add_parser(
+        "explore",
+        help="run drawn requests on two implementations; write their disagreements as candidates",
+        description="Differential exploration (needs hypothesis, the test extra): each "
+        "disagreement is shrunk and written to --out as a candidate case, never an expectation.",
+    )
+    exp.add_argument("--impl", action="append", required=True, help="KIND:TARGET (give two)")
+    exp.add_argument("--budget", type=int, default=50, help="requests drawn (default 50)")
+    exp.add_argument("--out", default="candidates", help="folder for candidates")
+    exp.add_argument("--allow-host", action="store_true", help="as for run (docs/host.md)")
+
     dif = sub.add_parser("diff-profiles", help="cells on which two profiles' tables disagree")
     dif.add_argument("a")
     dif.add_argument("b")
@@ -626,6 +680,7 @@ def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
 
         return mutants_main(args)
     commands["cleanup"] = host_cli.cleanup_main
+    commands["explore"] = _explore
     return commands[args.command](args)
 
 

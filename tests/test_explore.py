@@ -1,0 +1,48 @@
+"""snapconform explore: disagreements are found, shrunk and written as candidates only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness.adapters.python import PythonAdapter
+from harness.explore import Scenario, explore, write_candidates
+
+
+def test_two_profiles_disagree_and_each_disagreement_is_shrunk(tmp_path: Path) -> None:
+    """The reference's QEMU and test-driver profiles differ (e.g. the test driver accepts
+    an active domain's snapshot without memory): explore finds that, minimal."""
+    a = PythonAdapter("harness.reference")
+    b = PythonAdapter("harness.reference:libvirt_9_0_test")
+    try:
+        found, explorer = explore(a, b, 40)
+        assert found and explorer.runs >= 40
+        for d in found:
+            assert d.a != d.b
+            # minimal: at most one change from the simplest scenario per axis is left
+            assert len(d.scenario.flags) <= 2
+        written = write_candidates(found, tmp_path / "out", "A", "B")
+    finally:
+        a.close()
+        b.close()
+    doc = json.loads((written[0] / "candidate.json").read_text())
+    assert doc["status"].startswith("candidate") and set(doc["observed"]) == {"A", "B"}
+    assert "expect" not in doc  # never an expectation
+    assert (written[0] / "input.xml").read_text().startswith("<domainsnapshot>")
+
+
+def test_one_implementation_agrees_with_itself() -> None:
+    a = PythonAdapter("harness.reference")
+    b = PythonAdapter("harness.reference")
+    try:
+        found, _ = explore(a, b, 15)
+    finally:
+        a.close()
+        b.close()
+    assert found == []
+
+
+def test_the_simplest_scenario_is_a_plain_shutoff_snapshot() -> None:
+    request = Scenario().request("/s")
+    assert request.xml == "<domainsnapshot><name>x1</name></domainsnapshot>"
+    assert request.context is not None and request.context.disks[0].source == "/s/vda.qcow2"
