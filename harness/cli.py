@@ -654,7 +654,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv, extra = argv[:cut], argv[cut + 1 :]
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args, extra)
+        code = _dispatch(args, extra)
+        sys.stdout.flush()  # a closed pipe shows here, where it can still be caught
+        return code
     except BrokenPipeError:
         # the reader went away (`snapconform list | head`): stop quietly, and keep Python
         # from complaining again when it flushes stdout at exit

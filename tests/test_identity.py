@@ -49,6 +49,7 @@ def test_virsh_reports_the_daemon_not_the_client(
     )
 
 
+@pytest.mark.needs("qemu-img")  # a host adapter refuses to start without it
 def test_binding_reports_the_connection_not_the_module(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
