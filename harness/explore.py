@@ -90,7 +90,7 @@ scenarios = st.builds(
         )
     ),
     flags=st.lists(st.sampled_from(FLAGS), unique=True, max_size=2).map(lambda f: tuple(sorted(f))),
-)
+).map(lambda s: s if s.persistent or s.state != "shutoff" else replace(s, persistent=True))
 
 
 def observe(outcome: Outcome, scratch: str) -> dict[str, Any] | None:
@@ -173,7 +173,9 @@ def _simpler(s: Scenario) -> list[Scenario]:
         out.append(replace(s, disks=tuple((t, "qcow2", m) for t, _, m in s.disks)))
     if not s.persistent:
         out.append(replace(s, persistent=True))
-    if s.state != "shutoff":
+    if s.state != "shutoff" and not s.persistent:
+        out.append(replace(s, state="running" if s.state == "paused" else "paused"))
+    elif s.state != "shutoff":
         out.append(replace(s, state="shutoff" if s.state == "running" else "running"))
     return out
 

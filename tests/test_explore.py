@@ -46,3 +46,19 @@ def test_the_simplest_scenario_is_a_plain_shutoff_snapshot() -> None:
     request = Scenario().request("/s")
     assert request.xml == "<domainsnapshot><name>x1</name></domainsnapshot>"
     assert request.context is not None and request.context.disks[0].source == "/s/vda.qcow2"
+
+
+def test_no_scenario_asks_for_a_shut_off_transient_domain() -> None:
+    """Regression: explore drew transient shut-off domains, which no host can provision
+    (every such request errored on test:///default)."""
+    from hypothesis import given, settings
+
+    from harness.explore import _simpler, scenarios
+
+    @settings(max_examples=50, database=None)
+    @given(scenarios)
+    def check(s: Scenario) -> None:
+        assert s.persistent or s.state != "shutoff"
+        assert all(x.persistent or x.state != "shutoff" for x in _simpler(s))
+
+    check()
