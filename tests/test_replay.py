@@ -22,6 +22,7 @@ from tests.test_suite import run_cli, suite
 
 TRANSCRIPTS = Path(__file__).parent / "fixtures" / "transcripts"
 LIVE = sorted(TRANSCRIPTS.glob("*.jsonl.gz"))
+assert LIVE, f"the real-host transcripts are missing from {TRANSCRIPTS}"
 
 
 def verdicts(results: dict[str, object]) -> dict[str, tuple[str, str | None]]:
@@ -86,7 +87,6 @@ def test_several_targets_make_one_results_file_each_and_a_matrix(tmp_path: Path)
     assert (tmp_path / "matrix.html").read_text().count('class="col-head"') >= 2
 
 
-@pytest.mark.skipif(not LIVE, reason="no real-host transcript under tests/fixtures/transcripts")
 @pytest.mark.parametrize("transcript", LIVE, ids=[p.name for p in LIVE])
 def test_a_real_host_transcript_replays_to_the_live_verdicts(
     transcript: Path, tmp_path: Path
