@@ -128,14 +128,7 @@ def judge(
         )
     if exp.outcome == "accepted":
         if isinstance(outcome, Rejected):
-            return Verdict(
-                "fail",
-                "expected the document to be accepted, got "
-                + _describe_rejection(outcome.kind, outcome.code, outcome.message),
-                None,
-                expected,
-                actual,
-            )
+            return _refused_an_acceptance(outcome, expected, actual)
         assert isinstance(outcome, Accepted)
         try:
             result = compare(expected["xml"], outcome.xml, mode=case.compare_mode, masks=case.masks)
@@ -169,6 +162,20 @@ def judge(
     )
 
 
+def _refused_an_acceptance(
+    outcome: Rejected, expected: dict[str, Any], actual: dict[str, Any]
+) -> Verdict:
+    """The fail verdict of every class when a document expected to be accepted was refused."""
+    return Verdict(
+        "fail",
+        "expected the document to be accepted, got "
+        + _describe_rejection(outcome.kind, outcome.code, outcome.message),
+        None,
+        expected,
+        actual,
+    )
+
+
 def judge_model(case: Case, exp: Expectation, outcome: Outcome, tokens: Tokens) -> Verdict:
     """The ``model`` class: content preserved (formatter defaults optional, the order of
     differently named elements ignored), and any rejection is a rejection whatever its
@@ -192,14 +199,7 @@ def judge_model(case: Case, exp: Expectation, outcome: Outcome, tokens: Tokens) 
             actual,
         )
     if isinstance(outcome, Rejected):
-        return Verdict(
-            "fail",
-            "expected the document to be accepted, got "
-            + _describe_rejection(outcome.kind, outcome.code, outcome.message),
-            None,
-            expected,
-            actual,
-        )
+        return _refused_an_acceptance(outcome, expected, actual)
     try:
         result = compare_model(
             case.input_xml(tokens), expected["xml"], outcome.xml, masks=case.masks
