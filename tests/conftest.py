@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import fcntl
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,29 @@ def pytest_configure(config: pytest.Config) -> None:
         "needs(*names): the test needs these tools or services (tests/needs.py); "
         "skipped with the reason when one is absent",
     )
+    config.addinivalue_line(
+        "markers",
+        "restarts_daemon: the test stops and starts the local libvirtd; it runs alone among "
+        "the tests that need that daemon (xdist workers included)",
+    )
+
+
+DAEMON_LOCK = Path("/tmp/snapconform-daemon-tests.lock")
+
+
+@pytest.fixture(autouse=True)
+def _daemon_share(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests that need the local libvirtd share it; a test that restarts it holds it alone,
+    so no other worker's test meets a daemon that is down (a false failure)."""
+    node = request.node
+    restarts = node.get_closest_marker("restarts_daemon") is not None
+    needs = {n for mark in node.iter_markers("needs") for n in mark.args}
+    if not restarts and "libvirtd" not in needs:
+        yield
+        return
+    with open(DAEMON_LOCK, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX if restarts else fcntl.LOCK_SH)
+        yield
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

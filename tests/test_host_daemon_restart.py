@@ -19,7 +19,7 @@ import pytest
 from harness.host.journal import Journal, runs_under
 from tests.hostutil import QEMU, domains, qemu_lock, suite
 
-pytestmark = pytest.mark.needs("virsh", "qemu-img", "libvirtd")
+pytestmark = [pytest.mark.needs("virsh", "qemu-img", "libvirtd"), pytest.mark.restarts_daemon]
 PIDFILE = Path(os.environ.get("SNAPCONFORM_HOST_STATE", "/var/run/snapconform-host")) / (
     "libvirtd.pid"
 )
