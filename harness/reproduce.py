@@ -2,7 +2,10 @@
 
 * ``virsh:URI``: shell commands: the domain XML and the snapshot XML written to files with
   here-documents, ``qemu-img create`` for the disk images, then define, start (and suspend),
-  snapshot-create with the case's flags, snapshot-dumpxml, and the cleanup;
+  snapshot-create with the case's flags, snapshot-dumpxml, and the cleanup; a syntax case is
+  the redefine the host adapter does (its domain shaped from the document, the document's
+  domain UUID mapped onto it, a scratch ``<domain>`` embedded where the document has none,
+  the parent it names redefined first);
 * ``libvirt:URI`` (and ``python-libvirt:``): a short Python script doing the same through the
   binding;
 * ``http(s)://``: the request as JSON and the ``curl`` that posts it to ``/v1/run``;
@@ -17,15 +20,19 @@ from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import dataclass
 
 from harness.contract import DomainState, Operation, Request, request_to_wire
 from harness.host.binding import _SNAPSHOT_FLAGS
+from harness.host.documents import Translation, embed_domain, parent_stub, parse_plan
 from harness.host.domains import DomainSpec, domain_xml
 from harness.http import RUN_PATH
 from harness.xmlsafe import XmlError, parse_xml
 
 DOMAIN = "snapconform-repro"
 DIRECTORY = "/var/tmp/snapconform-repro"
+#: the reproduction domain's UUID where the document's own is mapped onto it (syntax cases)
+REPRO_UUID = "5c0a7c0f-0000-4000-8000-000000000001"
 
 
 def _heredoc(path: str, text: str) -> str:
@@ -55,23 +62,48 @@ def _flags(request: Request) -> list[str]:
     return flags
 
 
-def _spec(request: Request, scratch: str | None) -> tuple[DomainSpec, DomainState, str | None]:
+@dataclass(frozen=True)
+class _Setup:
+    """What a reproduction defines and sends, as the host adapter does for the request."""
+
+    spec: DomainSpec
+    state: DomainState
+    uuid: str | None
+    #: the snapshot document as sent to libvirt
+    xml: str
+    #: documents redefined before it (the context's existing snapshots, a parent stub)
+    existing: tuple[str, ...]
+
+
+def _setup(request: Request, scratch: str | None, domain: str) -> _Setup:
     ctx = request.context
-    if ctx is None:  # a syntax case: the document is redefined on a shut-off domain
-        return DomainSpec(disks=()), DomainState.SHUTOFF, None
+    xml = _relocate(request.xml, scratch)
+    if ctx is None:
+        # a syntax case, done as the host adapter does it (harness/host/runner.py): a redefine
+        # on a shut-off domain shaped like the document's disks (or its embedded <domain>),
+        # the document's domain UUID mapped onto it, the domain embedded where the document
+        # has none, and the parent it names redefined first
+        plan = parse_plan(xml, DIRECTORY)
+        spec = DomainSpec(plan.disks, True)
+        doc = Translation(REPRO_UUID, domain, plan.doc_uuid, plan.doc_name).to_host(xml)
+        if plan.embed:
+            doc = embed_domain(doc, domain_xml(spec, domain, REPRO_UUID, None))
+        stub = parent_stub(doc)
+        return _Setup(spec, DomainState.SHUTOFF, REPRO_UUID, doc, (stub,) if stub else ())
     disks = tuple(
         d if d.source is None else type(d)(**{**d.__dict__, "source": _relocate(d.source, scratch)})
         for d in ctx.disks
     )
-    return DomainSpec(disks=disks, persistent=ctx.persistent), ctx.state, ctx.uuid
+    existing = tuple(_relocate(doc, scratch) for doc in ctx.existing)
+    return _Setup(DomainSpec(disks, ctx.persistent), ctx.state, ctx.uuid, xml, existing)
 
 
 def virsh_commands(
     request: Request, uri: str, scratch: str | None = None, domain: str = DOMAIN
 ) -> str:
-    spec, state, uuid = _spec(request, scratch)
+    setup = _setup(request, scratch, domain)
+    spec, state, xml = setup.spec, setup.state, setup.xml
     c = f"virsh -c {shlex.quote(uri)}"
-    xml = _relocate(request.xml, scratch)
     lines = [
         f"# reproduce on {uri}: domain {domain}, files in {DIRECTORY} (cleaned up at the end)",
         f"mkdir -p {DIRECTORY} && cd {DIRECTORY}",
@@ -79,19 +111,17 @@ def virsh_commands(
     for disk in spec.disks:
         if disk.source and disk.source.startswith(DIRECTORY + "/") and disk.type == "file":
             lines.append(f"qemu-img create -q -f {disk.format} {shlex.quote(disk.source)} 64M")
-    lines.append(_heredoc("domain.xml", domain_xml(spec, domain, uuid, None)))
-    if request.context is not None:
-        for number, doc in enumerate(request.context.existing, 1):
-            lines.append(_heredoc(f"existing-{number}.xml", _relocate(doc, scratch)))
+    lines.append(_heredoc("domain.xml", domain_xml(spec, domain, setup.uuid, None)))
+    for number, doc in enumerate(setup.existing, 1):
+        lines.append(_heredoc(f"existing-{number}.xml", doc))
     lines.append(_heredoc("snapshot.xml", xml))
     lines.append(f"{c} define domain.xml")
     if state in (DomainState.RUNNING, DomainState.PAUSED):
         lines.append(f"{c} start {domain}")
     if state == DomainState.PAUSED:
         lines.append(f"{c} suspend {domain}")
-    if request.context is not None:
-        for number, _ in enumerate(request.context.existing, 1):
-            lines.append(f"{c} snapshot-create {domain} existing-{number}.xml --redefine")
+    for number, _ in enumerate(setup.existing, 1):
+        lines.append(f"{c} snapshot-create {domain} existing-{number}.xml --redefine")
     flags = " ".join(f"--{f}" for f in _flags(request))
     lines.append(f"{c} snapshot-create {domain} snapshot.xml {flags}".rstrip())
     name = _snapshot_name(xml)
@@ -113,11 +143,8 @@ def virsh_commands(
 def binding_script(
     request: Request, uri: str, scratch: str | None = None, domain: str = DOMAIN
 ) -> str:
-    spec, state, uuid = _spec(request, scratch)
-    xml = _relocate(request.xml, scratch)
-    existing = [
-        _relocate(d, scratch) for d in (request.context.existing if request.context else ())
-    ]
+    setup = _setup(request, scratch, domain)
+    spec, state, xml, existing = setup.spec, setup.state, setup.xml, list(setup.existing)
     flags = " | ".join(f"libvirt.{_SNAPSHOT_FLAGS[f][0]}" for f in _flags(request)) or "0"
     images = [
         (d.source, d.format)
@@ -131,7 +158,7 @@ import libvirt
 os.makedirs({DIRECTORY!r}, exist_ok=True)
 for path, fmt in {images!r}:
     subprocess.run(["qemu-img", "create", "-q", "-f", fmt, path, "64M"], check=True)
-DOMAIN_XML = {domain_xml(spec, domain, uuid, None)!r}
+DOMAIN_XML = {domain_xml(spec, domain, setup.uuid, None)!r}
 SNAPSHOT_XML = {xml!r}
 conn = libvirt.open({uri!r})
 dom = conn.defineXML(DOMAIN_XML)

@@ -7,11 +7,13 @@ what the combination table (measured live, independently of this code) says for 
 from __future__ import annotations
 
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
 
-from harness.contract import SCRATCH_TOKEN
+from harness.contract import SCRATCH_TOKEN, UUID_TOKEN, Request
+from harness.corpus.loader import load_corpus
 from harness.paths import default_corpus
 from harness.reproduce import binding_script, reproduction, virsh_commands
 from harness.table.cells import request_for
@@ -102,3 +104,46 @@ def test_reproduction_reproduces_the_table_live(tool: str, cell: str, tmp_path: 
     memory, disks = _modes(proc.stdout[start:end])
     assert memory == expected.memory
     assert disks == set(expected.disk_modes() or ())
+
+
+SYNTAX_CASES = [
+    "syntax-no-domain-no-disks",  # no <domain>: the scratch domain is embedded
+    "syntax-domain-uuid-only-parent",  # uuid-only <domain> and a parent redefined first
+    "syntax-domain-block-disk",  # a typed <domain>: the scratch domain is shaped like it
+    "syntax-memory-snapshot-bogus",  # refused by the parser
+    "syntax-disk-missing-name",
+]
+
+
+@needs_qemu
+@pytest.mark.parametrize("case_id", SYNTAX_CASES)
+def test_a_syntax_reproduction_gets_libvirts_answer_live(case_id: str) -> None:
+    """A syntax case's reproduction sends what the host adapter sends, so libvirt gives the
+    answer the corpus recorded live for it (accepted with its memory mode, or the refusal's
+    message), not an approximation of it."""
+    case = load_corpus(default_corpus()).case(case_id)
+    expected = case.expectation_for(PROFILE)
+    assert expected is not None
+    tokens = {SCRATCH_TOKEN: SCRATCH, UUID_TOKEN: str(uuid.uuid4())}  # as a run substitutes them
+    request = Request(level=case.level, operation=case.operation, xml=case.input_xml(tokens))
+    domain = "snapconform-issue12-repro"
+    script = virsh_commands(request, QEMU, SCRATCH, domain)
+    with qemu_lock():
+        try:
+            proc = subprocess.run(
+                ["bash", "-c", script], capture_output=True, text=True, timeout=240
+            )
+        finally:
+            virsh(QEMU, "destroy", domain, check=False)
+            virsh(QEMU, "undefine", domain, "--snapshots-metadata", check=False)
+    out = proc.stdout + proc.stderr
+    if expected.outcome == "accepted":
+        start = proc.stdout.find("<domainsnapshot")
+        assert start >= 0, out
+        end = proc.stdout.index("</domainsnapshot>", start) + len("</domainsnapshot>")
+        want = parse_xml(case.read(str(expected.output)))
+        assert _modes(proc.stdout[start:end])[0] == _modes(case.read(str(expected.output)))[0]
+        assert want.findtext("name") in proc.stdout
+    else:
+        assert expected.message is not None
+        assert expected.message.split(":")[0] in out, out
