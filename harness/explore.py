@@ -149,10 +149,14 @@ class Explorer:
     def shrink(self, found: Disagreement) -> Disagreement:
         """Greedy: take any simpler scenario that disagrees the same way, until none does."""
         best = found
+        seen = {found.scenario}
         changed = True
         while changed:
             changed = False
             for simpler in _simpler(best.scenario):
+                if simpler in seen:
+                    continue
+                seen.add(simpler)
                 again = self.check(simpler)
                 if again is not None and again.signature() == best.signature():
                     best, changed = again, True
@@ -173,10 +177,12 @@ def _simpler(s: Scenario) -> list[Scenario]:
         out.append(replace(s, disks=tuple((t, "qcow2", m) for t, _, m in s.disks)))
     if not s.persistent:
         out.append(replace(s, persistent=True))
-    if s.state != "shutoff" and not s.persistent:
-        out.append(replace(s, state="running" if s.state == "paused" else "paused"))
-    elif s.state != "shutoff":
-        out.append(replace(s, state="shutoff" if s.state == "running" else "running"))
+    # states get simpler in one direction only (paused -> running -> shut off; a transient
+    # domain cannot be shut off), so shrinking cannot go round in a circle
+    if s.state == "paused":
+        out.append(replace(s, state="running"))
+    elif s.state == "running" and s.persistent:
+        out.append(replace(s, state="shutoff"))
     return out
 
 

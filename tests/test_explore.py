@@ -62,3 +62,24 @@ def test_no_scenario_asks_for_a_shut_off_transient_domain() -> None:
         assert all(x.persistent or x.state != "shutoff" for x in _simpler(s))
 
     check()
+
+
+def test_shrinking_ends_when_only_transient_domains_disagree() -> None:
+    """A disagreement that holds for a transient domain in every state once sent the greedy
+    shrinker round paused -> running -> paused for ever (a hang of tox -e py)."""
+    from harness.explore import Disagreement, Explorer
+
+    class OnlyTransient(Explorer):
+        def check(self, scenario: Scenario) -> Disagreement | None:
+            self.runs += 1
+            assert self.runs < 500, "the shrinker is going round in a circle"
+            if scenario.persistent:
+                return None
+            return Disagreement(scenario, {"outcome": "accepted"}, {"outcome": "rejected"})
+
+    explorer = OnlyTransient(None, None)  # type: ignore[arg-type]
+    start = Scenario(state="paused", persistent=False, memory="internal", flags=("atomic",))
+    found = explorer.check(start)
+    assert found is not None
+    small = explorer.shrink(found)
+    assert small.scenario == Scenario(state="running", persistent=False)
