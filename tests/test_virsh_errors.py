@@ -58,6 +58,19 @@ SEEN_LIVE = [
         "VIR_ERR_XML_DETAIL",
     ),
     ("Domain not found: no domain with matching uuid 'x'", "VIR_ERR_NO_DOMAIN"),
+    # libvirt 11.3.0 and 12.9.0 (virsh and python3-libvirt: code 35, VIR_ERR_XML_DETAIL)
+    (
+        "at line 24: Opening and ending tag mismatch: disks line 6 and domainsnapshot\n"
+        "</domainsnapshot>\n-----------------^",
+        "VIR_ERR_XML_DETAIL",
+    ),
+    (
+        "at line 1: Premature end of data in tag domainsnapshot line 1\n"
+        "<domainsnapshot><name>x</name>\n------------------------------^",
+        "VIR_ERR_XML_DETAIL",
+    ),
+    ("at line 1: Extra content at the end of the document", "VIR_ERR_XML_DETAIL"),
+    ("at line 1: Document is empty", "VIR_ERR_XML_DETAIL"),
 ]
 
 
@@ -69,6 +82,9 @@ def test_prefixes(message: str, code: str) -> None:
 def test_unknown_messages_have_no_code() -> None:
     assert code_for_message("command 'snapshot-create' doesn't support option --bogus") is None
     assert code_for_message("") is None
+    # the 11.3+ libxml2 form needs its line number and the colon
+    assert code_for_message("at line twelve: something") is None
+    assert code_for_message("at least one disk must be listed") is None
 
 
 def test_every_contract_code_with_a_prefix_is_in_the_table() -> None:

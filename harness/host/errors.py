@@ -46,8 +46,10 @@ MESSAGE_PREFIXES: dict[str, str] = {
 }
 
 #: libxml2 parse errors come as VIR_ERR_XML_DETAIL, formatted "%s" (no prefix), e.g.
-#: "(domain_snapshot):1: Premature end of data in tag ..." or "/path/file.xml:6: ...".
-_XML_DETAIL = re.compile(r"^(\([^)\n]*\)|[^\s:]+\.xml|\S*):\d+: ")
+#: "(domain_snapshot):1: Premature end of data in tag ..." or "/path/file.xml:6: ..."
+#: (libvirt 7.0, 9.0); libvirt 11.3 and 12.9 write "at line 24: Opening and ending tag
+#: mismatch: ..." for the same document (seen live through virsh and the binding, code 35).
+_XML_DETAIL = re.compile(r"^((\([^)\n]*\)|[^\s:]+\.xml|\S*):\d+|at line \d+): ")
 
 #: Codes that say the harness, the session or the host failed, not that the document or
 #: request was refused: these become Errored, never Rejected.
