@@ -384,6 +384,53 @@ def _measure(args: argparse.Namespace, root: Path) -> int:
     return 0
 
 
+def _confirm(args: argparse.Namespace) -> int:
+    import uuid
+
+    from harness.adapters.base import AdapterError
+    from harness.confirm import confirm_corpus
+    from harness.connectables import connect
+
+    if not args.impl.startswith(("virsh:", "libvirt:")):
+        print(
+            f"refusing to confirm on {args.impl!r}: expectations are confirmed on a real libvirt "
+            "(virsh:URI or libvirt:URI), never on our own code or a replay",
+            file=sys.stderr,
+        )
+        return 2
+    if args.allow_host:
+        os.environ["SNAPCONFORM_ALLOW_HOST"] = "1"
+    root = Path(args.corpus) if args.corpus else default_corpus()
+    try:
+        adapter = connect(args.impl)
+    except AdapterError as exc:
+        print(f"{args.impl}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        report = confirm_corpus(
+            adapter,
+            root,
+            args.profile,
+            args.source,
+            only=args.cases,
+            write=args.write,
+            new_uuid=lambda: str(uuid.uuid4()),
+            progress=None if args.quiet else lambda c: print(f"confirming {c}", file=sys.stderr),
+        )
+    except (AdapterError, ValueError, CorpusError) as exc:
+        print(f"{args.impl}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        adapter.close()
+    for c in report.confirmations:
+        if c.status not in ("confirmed", "skipped") or args.verbose:
+            print(f"{c.status:12} {c.case_id}" + (f": {c.why}" if c.why else ""))
+    print(
+        f"{args.profile}: {report.summary()}" + ("" if args.write else " (dry: --write to record)")
+    )
+    return 1 if report.count("unconfirmed") else 0
+
+
 def _diff_profiles(args: argparse.Namespace) -> int:
     from harness.table.render import diff_profiles, result_text
 
@@ -639,6 +686,22 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", default="candidates", help="folder for candidates")
     exp.add_argument("--allow-host", action="store_true", help="as for run (docs/host.md)")
 
+    cnf = sub.add_parser(
+        "confirm",
+        help="run every corpus case on a real libvirt and record its expectations for a profile",
+    )
+    cnf.add_argument(
+        "--impl", required=True, metavar="CONNECTABLE", help="virsh:URI or libvirt:URI"
+    )
+    cnf.add_argument("--profile", required=True)
+    cnf.add_argument("--source", required=True, help="provenance source (one the profile accepts)")
+    cnf.add_argument("--cases", metavar="GLOB", help="only the cases whose id matches")
+    cnf.add_argument("--write", action="store_true", help="write the cases (default: report only)")
+    cnf.add_argument("--corpus", help="corpus directory (default: the bundled corpus)")
+    cnf.add_argument("--allow-host", action="store_true", help="as for run (docs/host.md)")
+    cnf.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    cnf.add_argument("-v", "--verbose", action="store_true", help="list confirmed cases too")
+
     dif = sub.add_parser("diff-profiles", help="cells on which two profiles' tables disagree")
     dif.add_argument("a")
     dif.add_argument("b")
@@ -683,6 +746,7 @@ def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
         return mutants_main(args)
     commands["cleanup"] = host_cli.cleanup_main
     commands["explore"] = _explore
+    commands["confirm"] = _confirm
     return commands[args.command](args)
 
 
