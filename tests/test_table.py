@@ -226,6 +226,29 @@ def test_cell_request() -> None:
             "fail",
         ),
         (Result("invalid"), Errored("hung"), "error"),
+        # libvirt 12.9 stores an offline external snapshot with no <memory> at all
+        (
+            Result("accepted", "absent", {"vda": "external"}),
+            Accepted(
+                "<domainsnapshot><disks><disk name='vda' snapshot='external'/></disks></domainsnapshot>"
+            ),
+            "pass",
+        ),
+        (
+            Result("accepted", "no", {"vda": "external"}),
+            Accepted(
+                "<domainsnapshot><disks><disk name='vda' snapshot='external'/></disks></domainsnapshot>"
+            ),
+            "fail",
+        ),
+        (
+            Result("accepted", "absent", {"vda": "external"}),
+            Accepted(
+                "<domainsnapshot><memory snapshot='no'/><disks>"
+                "<disk name='vda' snapshot='external'/></disks></domainsnapshot>"
+            ),
+            "fail",
+        ),
         (Result("invalid"), Accepted("<domainsnapshot/>"), "fail"),
     ],
 )

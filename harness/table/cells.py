@@ -31,6 +31,9 @@ from harness.table.model import CellKey, Result
 from harness.xmlsafe import XmlError, parse_xml
 
 SNAPSHOT_NAME = "cell"
+#: the memory mode of a stored definition that has no <memory> element at all (libvirt 11.3+
+#: stores an external snapshot of a shut-off domain that way)
+MEMORY_ABSENT = "absent"
 
 MEMORY_XML = {
     "omit": "",
@@ -100,7 +103,7 @@ def observe(outcome: Outcome) -> Result:
     disks = {d.get("name", "?"): d.get("snapshot", "?") for d in root.iterfind("disks/disk")}
     return Result(
         outcome="accepted",
-        memory=None if memory is None else memory.get("snapshot"),
+        memory=MEMORY_ABSENT if memory is None else memory.get("snapshot"),
         disk=disks,
         state=root.findtext("state"),
     )
