@@ -18,6 +18,10 @@ from harness.table.loader import load_axes, load_table
 from harness.table.model import CellKey, Result
 from harness.table.render import diff_profiles, render
 
+OFFLINE_EXTERNAL = (
+    "<domainsnapshot><disks><disk name='vda' snapshot='external'/></disks></domainsnapshot>"
+)
+
 CORPUS = default_corpus()
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
 
@@ -229,16 +233,12 @@ def test_cell_request() -> None:
         # libvirt 12.9 stores an offline external snapshot with no <memory> at all
         (
             Result("accepted", "absent", {"vda": "external"}),
-            Accepted(
-                "<domainsnapshot><disks><disk name='vda' snapshot='external'/></disks></domainsnapshot>"
-            ),
+            Accepted(OFFLINE_EXTERNAL),
             "pass",
         ),
         (
             Result("accepted", "no", {"vda": "external"}),
-            Accepted(
-                "<domainsnapshot><disks><disk name='vda' snapshot='external'/></disks></domainsnapshot>"
-            ),
+            Accepted(OFFLINE_EXTERNAL),
             "fail",
         ),
         (
