@@ -85,19 +85,42 @@ class Report:
 
 
 def stable_message(message: str, variable: Iterable[str]) -> str | None:
-    """The start of ``message`` before its first run-specific part (scratch path, UUID, a run
-    object's name), without a dangling quote or separator; None when too little is left."""
-    cut = len(message)
+    """The longest stretch of ``message`` free of run-specific parts (the scratch path and
+    what follows it up to a space, the UUID, a run object's name), trimmed of brackets and
+    dangling quotes at its cut ends; None when it is too short to be worth matching."""
+    cuts: list[tuple[int, int]] = []
     for part in variable:
-        if part and part in message:
-            cut = min(cut, message.index(part))
-    found = RUN_NAME.search(message)
-    if found is not None:
-        cut = min(cut, found.start())
-    text = message[:cut]
-    if cut < len(message):
-        text = text.rstrip(" '\"`:(")
-    return text if len(text) >= MIN_MESSAGE else None
+        start = message.find(part) if part else -1
+        while start >= 0:
+            end = start + len(part)
+            while end < len(message) and not message[end].isspace() and message[end] not in "'\")":
+                end += 1  # the rest of a path under the scratch directory
+            cuts.append((start, end))
+            start = message.find(part, end)
+    cuts.extend(m.span() for m in RUN_NAME.finditer(message))
+    pieces, at = [], 0
+    for start, end in sorted(cuts):
+        if start >= at:
+            pieces.append((message[at:start], at > 0, True))
+            at = end
+        else:
+            at = max(at, end)
+    pieces.append((message[at:], at > 0, False))
+    best = max((_trim(text, head, tail) for text, head, tail in pieces), key=len)
+    return best if len(best) >= MIN_MESSAGE else None
+
+
+def _trim(text: str, head: bool, tail: bool) -> str:
+    """``text`` less the brackets and the unmatched quote left where it was cut."""
+    if tail:
+        text = text.rstrip().rstrip("(").rstrip()
+        if text[-1:] in ("'", '"') and text.count(text[-1]) % 2:
+            text = text[:-1].rstrip()
+    if head:
+        text = text.lstrip().lstrip(")").lstrip()
+        if text[:1] in ("'", '"') and text.count(text[0]) % 2:
+            text = text[1:].lstrip()
+    return text
 
 
 def _provenance(source: str, detail: str) -> dict[str, str]:
@@ -210,8 +233,8 @@ def _new_expectation(
     """An expectation from the live outcome and its files, or why none can be written."""
     outcome = live.outcome
     if isinstance(outcome, Accepted):
-        text = _placeholders(outcome.xml, live.tokens)
-        if RUN_NAME.search(_unmasked(text, live.case)):
+        text = _masked_domain(_placeholders(outcome.xml, live.tokens), live.case)
+        if RUN_NAME.search(text):
             return "accepted, but the answer holds a run-specific name the case does not mask"
         name = f"expected-{profile.name}.xml"
         exp: dict[str, Any] = {"profiles": [profile.name], "outcome": "accepted", "output": name}
@@ -242,12 +265,19 @@ def _new_expectation(
     return f"{outcome.outcome}: the case format cannot state this outcome"
 
 
-def _unmasked(xml: str, case: Case) -> str:
-    """The answer less what the case's masks neutralise (the embedded domain)."""
-    if "domain" in case.masks or "domain-only" in case.masks:
-        xml = re.sub(r"<domain[ >].*</domain>", "", xml, flags=re.S)
-        xml = re.sub(r"<inactiveDomain[ >].*</inactiveDomain>", "", xml, flags=re.S)
-    return xml
+def _masked_domain(xml: str, case: Case) -> str:
+    """The answer with what the case's masks neutralise written as the corpus writes it: the
+    embedded ``<domain>`` as an empty element keeping its type, ``<inactiveDomain>`` left
+    out (both are masked when compared, and would hold the run's own domain)."""
+    if "domain" not in case.masks and "domain-only" not in case.masks:
+        return xml
+    xml = re.sub(r"\n?[ \t]*<inactiveDomain[ >].*?</inactiveDomain>", "", xml, flags=re.S)
+
+    def stub(found: re.Match[str]) -> str:
+        kind = re.search(r"\btype=('[^']*'|\"[^\"]*\")", found.group(1) or "")
+        return f"<domain type={kind.group(1)}/>" if kind else "<domain/>"
+
+    return re.sub(r"<domain((?:\s[^>]*)?)>.*</domain>", stub, xml, count=1, flags=re.S)
 
 
 def request_of(case: Case, tokens: Tokens) -> Request:

@@ -63,6 +63,14 @@ class Canned:
 def corpus(tmp_path: Path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(default_corpus(), dest)
+    path = dest / "cases" / CASE / "case.json"  # the case as it was before any confirmation
+    data = json.loads(path.read_text())
+    for exp in data["expect"]:
+        exp["profiles"] = [p for p in exp["profiles"] if p != PROFILE]
+        exp["provenance"] = [p for p in exp["provenance"] if p["source"] != SOURCE]
+    data["expect"] = [e for e in data["expect"] if e["profiles"]]
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    (dest / "cases" / CASE / f"expected-{PROFILE}.xml").unlink(missing_ok=True)
     return dest
 
 
@@ -112,19 +120,25 @@ def test_a_new_rejection_keeps_the_stable_start_of_its_message(corpus: Path) -> 
     [mine] = [e for e in expect if PROFILE in e["profiles"]]
     assert mine["profiles"] == [PROFILE] and mine["kind"] == "unsupported"
     assert mine["code"] == "VIR_ERR_CONFIG_UNSUPPORTED"
-    assert mine["message"] == "unsupported configuration: source for disk 'vda"
+    assert mine["message"] == "unsupported configuration: source for disk 'vda'"
     assert "@SCRATCH@/vda.qcow2" in mine["provenance"][0]["detail"]
     assert check(corpus).problems == []
 
 
 def test_a_new_acceptance_writes_its_answer_with_placeholders(corpus: Path) -> None:
     other = _expected(corpus).replace(f"{SCRATCH}/vda.s1", f"{SCRATCH}/vda.other")
+    # the run's own domain, as libvirt embeds it: written as the masked stub the corpus uses
+    other = other.replace(
+        "<domain type='qemu'/>",
+        f"<domain type='qemu'><name>snapconform-r0000abcd-d1</name><uuid>{UUID}</uuid></domain>",
+    )
     status, expect = _confirm(corpus, Accepted(other))
     assert status == "new"
     [mine] = [e for e in expect if PROFILE in e["profiles"]]
     assert mine["output"] == f"expected-{PROFILE}.xml"
     written = (corpus / "cases" / CASE / mine["output"]).read_text()
     assert "@SCRATCH@/vda.other" in written and SCRATCH not in written
+    assert "<domain type='qemu'/>" in written and "snapconform-r" not in written
     assert check(corpus).problems == []
     case = load_corpus(corpus).case(CASE)
     assert case.expectation_for(PROFILE) is not None
@@ -166,6 +180,20 @@ def test_stable_message() -> None:
     assert stable_message(f"no file {SCRATCH}/x", [SCRATCH]) is None
     assert stable_message("internal error: domain 'snapconform-r0000abcd-d1' is odd", []) == (
         "internal error: domain"
+    )
+    # the longest stable stretch wins, the path under the scratch directory cut whole
+    said = (
+        f"unsupported configuration: source for disk 'vda' ({SCRATCH}/gone.qcow2) doesn't "
+        "exist or is not a regular file; refusing to generate external snapshot name"
+    )
+    assert stable_message(said, [SCRATCH]) == (
+        "doesn't exist or is not a regular file; refusing to generate external snapshot name"
+    )
+    assert stable_message(f"disk '{SCRATCH}/a' and the rest of it", [SCRATCH]) == (
+        "and the rest of it"
+    )
+    assert stable_message(f"unsupported configuration: disk '{UUID}'", [UUID]) == (
+        "unsupported configuration: disk"
     )
     assert stable_message("XML error: no", []) == "XML error: no"
 
