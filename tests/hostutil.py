@@ -29,10 +29,22 @@ def virsh(uri: str, *args: str, check: bool = True) -> str:
     return result.stdout
 
 
-def qemu_answers() -> bool:
+def release_uri(name: str) -> str:
+    """The socket URI of a release chroot's daemon (scripts/libvirt-release Chroot.uri)."""
+    base = Path(os.environ.get("SNAPCONFORM_RELEASES_DIR", "/var/lib/snapconform-releases"))
+    return f"qemu:///system?socket={base / name / 'root/run/libvirt/libvirt-sock'}"
+
+
+def release_names() -> list[str]:
+    """Every release the project runs (releases/NAME.json), oldest first."""
+    names = [p.stem for p in (REPO / "releases").glob("*.json")]
+    return sorted(names, key=lambda n: tuple(int(x) for x in n.split(".")))
+
+
+def qemu_answers(uri: str = QEMU) -> bool:
     try:
         subprocess.run(
-            ["virsh", "-q", "-c", QEMU, "version"],
+            ["virsh", "-q", "-c", uri, "version"],
             capture_output=True,
             timeout=10,
             check=True,

@@ -1,5 +1,8 @@
 """A fixture reset leaves nothing inside the images: no internal snapshot, no backing file.
 
+On the host's libvirtd and on every release chroot that is up (scripts/libvirt-host up
+--release NAME); a release that is not up is skipped with that reason.
+
 Cells that write internal state (full snapshots, --atomic, --no-metadata) run one after
 another on one scratch domain of the local libvirtd; after each case, a fixture the next case
 may reuse must have images that ``qemu-img info`` shows empty of snapshots and without a
@@ -16,10 +19,10 @@ import pytest
 
 from harness.adapters.virsh import VirshAdapter
 from harness.contract import Errored
-from harness.host.safety import HostOptions
+from harness.host.safety import DEFAULT_ROOT, HostOptions
 from harness.table.cells import request_for
 from harness.table.model import CellKey
-from tests.hostutil import QEMU, qemu_lock
+from tests.hostutil import QEMU, qemu_answers, qemu_lock, release_names, release_uri
 
 pytestmark = pytest.mark.needs("virsh", "qemu-img", "libvirtd")
 
@@ -46,9 +49,18 @@ def _info(path: str) -> dict[str, object]:
     return {"snapshots": chain[0].get("snapshots", []), "chain": len(chain)}
 
 
-def test_reused_fixtures_have_clean_images(tmp_path: Path) -> None:
+@pytest.mark.parametrize("release", ["host", *release_names()])
+def test_reused_fixtures_have_clean_images(release: str, tmp_path: Path) -> None:
+    uri, root = QEMU, tmp_path
+    if release != "host":
+        uri = release_uri(release)
+        if not qemu_answers(uri):
+            pytest.skip(
+                f"release {release} is not up (scripts/libvirt-host up --release {release})"
+            )
+        root = DEFAULT_ROOT  # the scratch root the chroot has bind-mounted
     with qemu_lock():
-        adapter = VirshAdapter(QEMU, options=HostOptions(root=tmp_path, allow_host=True))
+        adapter = VirshAdapter(uri, options=HostOptions(root=root, allow_host=True))
         try:
             for cell in CELLS:
                 outcome = adapter.run(request_for(cell, {"@SCRATCH@": adapter.scratch}))
