@@ -335,8 +335,50 @@ def _table(args: argparse.Namespace) -> int:
         by_id = {r["id"]: r["status"] for r in results["results"]}
         statuses = {k: by_id[k.id] for k in table.cells() if k.id in by_id}
     print(f"# {table.profile}: {table.description}")
-    print(render(table, statuses, axes))
+    marks_text = _break_marks(root, table.profile)
+    if marks_text is None:
+        print(render(table, statuses, axes))
+        return 0
+    marks, legend = marks_text
+    print(render(table, statuses, axes, marks))
+    if legend:
+        print("\n".join(legend))
     return 0
+
+
+def _break_marks(root: Path, profile: str) -> tuple[dict[int, tuple[str, ...]], list[str]] | None:
+    """The table printout's rule marks: row index -> the stated rules the row breaks, and a
+    legend naming each rule and the corpus cases of ``profile`` that break stated rules too.
+    None without a (valid) rule catalogue."""
+    from harness import breaks
+    from harness.rules import load_catalogue, rules_path
+    from harness.table.rulediff import row_marks, rule_label
+
+    if not rules_path(root).is_file():
+        return None
+    try:
+        catalogue = load_catalogue(root)
+        corpus = load_corpus(root)
+        tables = {p: load_table(root, p) for p in table_files(root)}
+    except CorpusError:
+        return None
+    marks = row_marks(catalogue, tables, profile)
+    cases = [
+        (c.id, ids)
+        for c in corpus.cases
+        if (ids := breaks.case_breaks(catalogue, corpus, c, profile))
+    ]
+    named = dict.fromkeys(
+        [r for ids in marks.values() for r in ids] + [r for _, ids in cases for r in ids]
+    )
+    legend: list[str] = []
+    if named:
+        legend.append(f"!breaks: {profile} contradicts a rule the seed or libvirt's docs state")
+        legend.extend(f"  {rule_label(catalogue, r)}" for r in named)
+    if cases:
+        legend.append(f"corpus cases whose {profile} expectation breaks a stated rule:")
+        legend.extend(f"  {case}  !breaks {', '.join(ids)}" for case, ids in cases)
+    return marks, legend
 
 
 def _measure(args: argparse.Namespace, root: Path) -> int:
@@ -432,26 +474,70 @@ def _confirm(args: argparse.Namespace) -> int:
 
 
 def _diff_profiles(args: argparse.Namespace) -> int:
-    from harness.table.render import diff_profiles, result_text
+    from harness.rules import Catalogue, load_catalogue, rules_path
+    from harness.table.rulediff import diff_text, history_markdown
 
     root = Path(args.corpus) if args.corpus else default_corpus()
+    if len(args.profiles) < 2:
+        print("snapconform diff-profiles: give two profiles (or more, with --markdown)")
+        return 2
+    if len(args.profiles) > 2 and not args.markdown:
+        print("snapconform diff-profiles: more than two profiles need --markdown", file=sys.stderr)
+        return 2
     try:
-        a, b = load_table(root, args.a), load_table(root, args.b)
+        for name in args.profiles:
+            load_table(root, name)
+        tables = {p: load_table(root, p) for p in table_files(root)}
+        has_rules = rules_path(root).is_file()
+        catalogue = load_catalogue(root) if has_rules else Catalogue(())
     except CorpusError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
-    diffs = diff_profiles(a, b)
-    kinds: dict[str, int] = {}
-    for key, ra, rb, why in diffs:
-        kinds[why] = kinds.get(why, 0) + 1
-        print(f"{key.describe()}  [{why}]")
-        print(f"  {a.profile}: {result_text(ra)}\n  {b.profile}: {result_text(rb)}")
-    both = len(a.defined_cells().keys() & b.defined_cells().keys())
-    detail = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-    print(
-        f"{len(diffs)} of {both} cells defined by both profiles differ"
-        + (f": {detail}" if detail else "")
-    )
+    if args.markdown:
+        sys.stdout.write(history_markdown(catalogue, tables, args.profiles))
+    else:
+        print(diff_text(catalogue, tables, args.profiles[0], args.profiles[1]))
+    return 0
+
+
+def _breaks(args: argparse.Namespace) -> int:
+    from harness import breaks
+    from harness.breaks_record import write
+    from harness.rules import load_catalogue
+    from harness.table.rulediff import rule_label
+
+    root = Path(args.corpus) if args.corpus else default_corpus()
+    try:
+        catalogue = load_catalogue(root)
+        corpus = load_corpus(root)
+        tables = {p: load_table(root, p) for p in table_files(root)}
+    except CorpusError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    if args.write:
+        for path in write(root, catalogue, corpus, tables):
+            print(f"wrote {path}", file=sys.stderr)
+        return 0
+    profiles = [args.profile] if args.profile else sorted(corpus.profiles)
+    for profile in profiles:
+        cells = breaks.cell_breaks(catalogue, tables, profile) if profile in tables else {}
+        cases = [
+            (c.id, ids)
+            for c in corpus.cases
+            if (ids := breaks.case_breaks(catalogue, corpus, c, profile))
+        ]
+        print(f"{profile}: {len(cells)} cell(s) and {len(cases)} case(s) break stated rules")
+        by_rule: dict[str, list[str]] = {}
+        for key, ids in sorted(cells.items()):
+            for r in ids:
+                by_rule.setdefault(r, []).append(key.id)
+        for case, ids in cases:
+            for r in ids:
+                by_rule.setdefault(r, []).append(case)
+        for rule_id, items in by_rule.items():
+            print(f"  {rule_label(catalogue, rule_id)}")
+            for item in items:
+                print(f"    {item}")
     return 0
 
 
@@ -702,10 +788,26 @@ def build_parser() -> argparse.ArgumentParser:
     cnf.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     cnf.add_argument("-v", "--verbose", action="store_true", help="list confirmed cases too")
 
-    dif = sub.add_parser("diff-profiles", help="cells on which two profiles' tables disagree")
-    dif.add_argument("a")
-    dif.add_argument("b")
+    dif = sub.add_parser(
+        "diff-profiles",
+        help="cells on which two profiles' tables disagree, with the rules involved",
+    )
+    dif.add_argument("profiles", nargs="+", metavar="PROFILE", help="A B (or a chain)")
+    dif.add_argument(
+        "--markdown",
+        action="store_true",
+        help="the behaviour history of a chain of profiles (oldest first), as in the README",
+    )
     dif.add_argument("--corpus", help="corpus directory (default: the bundled corpus)")
+
+    brk = sub.add_parser(
+        "breaks", help="the rules stated by the seed or libvirt's docs that each profile breaks"
+    )
+    brk.add_argument("--profile", help="only this profile")
+    brk.add_argument(
+        "--write", action="store_true", help="record them as 'breaks' in the tables and cases"
+    )
+    brk.add_argument("--corpus", help="corpus directory (default: the bundled corpus)")
     return parser
 
 
@@ -732,7 +834,13 @@ def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
         return _run(args, extra)
     if args.command == "serve":
         return serve(args)
-    commands = {"check": _check, "list": _list, "table": _table, "diff-profiles": _diff_profiles}
+    commands = {
+        "check": _check,
+        "list": _list,
+        "table": _table,
+        "diff-profiles": _diff_profiles,
+        "breaks": _breaks,
+    }
     commands["rules"] = _rules
     commands |= {
         "report": _report,

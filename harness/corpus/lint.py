@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -13,6 +14,9 @@ from harness.contract import CONTRACT_VERSION, SCRATCH_TOKEN, UUID_TOKEN, kind_f
 from harness.corpus.loader import scan
 from harness.corpus.model import Case, Corpus, CorpusError, read_text, substitute
 from harness.xmlsafe import XmlError, parse_xml
+
+if TYPE_CHECKING:
+    from harness.rules import Catalogue
 
 #: libvirt's installed RELAX NG schema; used at run time, never copied into the repository.
 LIBVIRT_RNG = Path("/usr/share/libvirt/schemas/domainsnapshot.rng")
@@ -210,7 +214,23 @@ def _rule_problems(corpus: Corpus, notices: list[str]) -> list[str]:
         catalogue = load_catalogue(corpus.root)
     except CorpusError as exc:
         return list(exc.problems)
-    return problems(catalogue, corpus)
+    return problems(catalogue, corpus) + _breaks_problems(catalogue, corpus)
+
+
+def _breaks_problems(catalogue: Catalogue, corpus: Corpus) -> list[str]:
+    """The recorded ``breaks`` of tables and expectations against what the data shows."""
+    from harness import breaks
+    from harness.table.loader import load_table, table_files
+
+    tables = {}
+    for profile in table_files(corpus.root):
+        try:
+            tables[profile] = load_table(corpus.root, profile)
+        except CorpusError:
+            continue  # reported by the table lint
+    rows = {p: [r.breaks for r in t.rows] for p, t in tables.items()}
+    expectations = {c.id: [e.breaks for e in c.expectations] for c in corpus.cases}
+    return breaks.problems(catalogue, corpus, tables, rows, expectations)
 
 
 def _schema_coverage_problems(

@@ -79,6 +79,7 @@ def _case(path: Path, data: dict[str, Any]) -> Case:
                 code=e.get("code"),
                 message=e.get("message"),
                 note=e.get("note"),
+                breaks=tuple(e.get("breaks", ())),
             )
         )
     return Case(

@@ -49,6 +49,8 @@ class Expectation:
     code: str | None = None
     message: str | None = None
     note: str | None = None
+    #: stated rules (corpus/rules.json) this answer contradicts, as recorded (harness/breaks.py)
+    breaks: tuple[str, ...] = ()
 
     def sources(self) -> frozenset[str]:
         return frozenset(p.source for p in self.provenance)

@@ -72,6 +72,7 @@ def load_table(root: Path, profile: str, axes: Axes | None = None) -> Table:
             provenance=tuple(r.get("provenance", ())),
             note=r.get("note"),
             index=i,
+            breaks=tuple(r.get("breaks", ())),
         )
         for i, r in enumerate(data["rows"], 1)
     )

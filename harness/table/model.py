@@ -113,6 +113,8 @@ class Row:
     provenance: tuple[Mapping[str, str], ...] = ()
     note: str | None = None
     index: int = 0
+    #: stated rules (corpus/rules.json) this row's cells contradict, as recorded
+    breaks: tuple[str, ...] = ()
 
     def cells(self) -> Iterator[CellKey]:
         for combo in itertools.product(*(self.values[a] for a in AXES)):

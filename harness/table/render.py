@@ -69,10 +69,14 @@ def result_text(result: Result) -> str:
 
 
 def render(
-    table: Table, statuses: Mapping[CellKey, str] | None = None, axes: Axes | None = None
+    table: Table,
+    statuses: Mapping[CellKey, str] | None = None,
+    axes: Axes | None = None,
+    marks: Mapping[int, Sequence[str]] | None = None,
 ) -> str:
     """The defined rows of ``table``; with ``statuses`` (case status per cell) each row ends
-    with the run's verdict on its cells; with ``axes``, how many of their cells are undefined."""
+    with the run's verdict on its cells; with ``axes``, how many of their cells are undefined;
+    with ``marks`` (row index -> rule ids), a row ends with the stated rules it breaks."""
     defined = _defined_values(table)
     columns = ["state", "memory", "disk", "disk_only"]
     if len(defined["format"]) > 1:
@@ -85,6 +89,9 @@ def render(
         if row.flags:
             cells[-1] += " " + " ".join(f"--{f}" for f in row.flags)
         result = (row.marker or " ") + result_text(row.result)
+        broken = (marks or {}).get(row.index, ())
+        if broken:
+            result += "  !breaks " + ", ".join(broken)
         rows.append((cells, result, _verdict(row, statuses)))
     header = [HEADERS.get(c, c) for c in columns]
     widths = [max(len(h), *(len(r[0][i]) for r in rows)) for i, h in enumerate(header)]
