@@ -119,4 +119,45 @@ class Backend(Protocol):
 
     def snapshot_delete(self, uuid: str, name: str, metadata_only: bool) -> None: ...
 
+    # ------------------------------------------------------------------ storage
+    # (remote hosts only: pools and volumes are addressed by the pool's UUID and the
+    # volume's name within it)
+
+    def list_pools(self) -> list[DomainRef]:
+        """Every storage pool, active or not (name, UUID)."""
+
+    def pool_name(self, uuid: str) -> str | None:
+        """The name of the pool with this UUID, or None if there is none."""
+
+    def pool_xml(self, uuid: str) -> str: ...
+
+    def pool_active(self, uuid: str) -> bool: ...
+
+    def pool_define(self, xml: str) -> None: ...
+
+    def pool_build(self, uuid: str) -> None:
+        """Make the pool's target directory on the host."""
+
+    def pool_start(self, uuid: str) -> None: ...
+
+    def pool_refresh(self, uuid: str) -> None: ...
+
+    def pool_destroy(self, uuid: str) -> None: ...
+
+    def pool_delete(self, uuid: str) -> None:
+        """Remove the (inactive) pool's target directory on the host."""
+
+    def pool_undefine(self, uuid: str) -> None: ...
+
+    def vol_create(self, pool: str, name: str, fmt: str, capacity: str) -> None:
+        """A new volume (virsh vol-create-as / storageVolCreateXML); capacity as "64M"."""
+
+    def vol_paths(self, pool: str) -> dict[str, str]:
+        """name -> path of every volume the pool lists (refresh it first to see new files)."""
+
+    def vol_delete(self, pool: str, name: str) -> None: ...
+
+    def vol_read(self, pool: str, name: str, offset: int, length: int) -> bytes:
+        """``length`` bytes of the volume from ``offset`` (vol-download / virStorageVolDownload)."""
+
     def close(self) -> None: ...

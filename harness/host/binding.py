@@ -12,6 +12,7 @@ import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
+from xml.sax.saxutils import escape
 
 from harness.contract import View
 from harness.host.backend import DomainRef, HostInfo, Made, driver_name, version_text
@@ -50,6 +51,18 @@ _STATES = {
     6: "crashed",
     7: "pmsuspended",
 }
+
+
+def volume_xml(name: str, fmt: str, capacity: str) -> str:
+    """A volume of ``capacity`` ("64M": a number and an optional K/M/G suffix) and format."""
+    units = {"K": "KiB", "M": "MiB", "G": "GiB"}
+    number, unit = capacity, "B"
+    if capacity[-1] in units:
+        number, unit = capacity[:-1], units[capacity[-1]]
+    return (
+        f"<volume><name>{escape(name)}</name><capacity unit='{unit}'>{int(number)}</capacity>"
+        f"<target><format type='{fmt}'/></target></volume>"
+    )
 
 
 _CREATED = "snapshotCreateXML().getXMLDesc()"
@@ -255,6 +268,95 @@ class BindingBackend:
         snap = self._call(lambda: dom.snapshotLookupByName(name, 0), "snapshotLookupByName()")
         flags = self._flag("VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY") if metadata_only else 0
         self._call(lambda: snap.delete(flags), "delete()")
+
+    # ------------------------------------------------------------------ storage
+
+    def _pool(self, uuid: str) -> Any:
+        conn = self._c()
+        what = f"storagePoolLookupByUUIDString({uuid})"
+        return self._call(lambda: conn.storagePoolLookupByUUIDString(uuid), what)
+
+    def list_pools(self) -> list[DomainRef]:
+        conn = self._c()
+        pools = self._call(lambda: conn.listAllStoragePools(0), "listAllStoragePools()")
+        return [DomainRef(str(p.name()), str(p.UUIDString())) for p in pools]
+
+    def pool_name(self, uuid: str) -> str | None:
+        try:
+            return str(self._pool(uuid).name())
+        except LibvirtFailure as exc:
+            if exc.code == "VIR_ERR_NO_STORAGE_POOL":
+                return None
+            raise
+
+    def pool_xml(self, uuid: str) -> str:
+        pool = self._pool(uuid)
+        return str(self._call(lambda: pool.XMLDesc(0), "XMLDesc()"))
+
+    def pool_active(self, uuid: str) -> bool:
+        pool = self._pool(uuid)
+        return bool(self._call(pool.isActive, "isActive()"))
+
+    def pool_define(self, xml: str) -> None:
+        conn = self._c()
+        self._call(lambda: conn.storagePoolDefineXML(xml, 0), "storagePoolDefineXML()")
+
+    def pool_build(self, uuid: str) -> None:
+        pool = self._pool(uuid)
+        self._call(lambda: pool.build(0), "build()")
+
+    def pool_start(self, uuid: str) -> None:
+        pool = self._pool(uuid)
+        self._call(lambda: pool.create(0), "create()")
+
+    def pool_refresh(self, uuid: str) -> None:
+        pool = self._pool(uuid)
+        self._call(lambda: pool.refresh(0), "refresh()")
+
+    def pool_destroy(self, uuid: str) -> None:
+        pool = self._pool(uuid)
+        self._call(pool.destroy, "destroy()")
+
+    def pool_delete(self, uuid: str) -> None:
+        pool = self._pool(uuid)
+        self._call(lambda: pool.delete(0), "delete()")
+
+    def pool_undefine(self, uuid: str) -> None:
+        pool = self._pool(uuid)
+        self._call(pool.undefine, "undefine()")
+
+    def vol_create(self, pool: str, name: str, fmt: str, capacity: str) -> None:
+        xml = volume_xml(name, fmt, capacity)
+        obj = self._pool(pool)
+        self._call(lambda: obj.createXML(xml, 0), "storageVolCreateXML()")
+
+    def vol_paths(self, pool: str) -> dict[str, str]:
+        obj = self._pool(pool)
+        vols = self._call(lambda: obj.listAllVolumes(0), "listAllVolumes()")
+        return {str(v.name()): str(v.path()) for v in vols}
+
+    def vol_delete(self, pool: str, name: str) -> None:
+        obj = self._pool(pool)
+        vol = self._call(lambda: obj.storageVolLookupByName(name), "storageVolLookupByName()")
+        self._call(lambda: vol.delete(0), "delete()")
+
+    def vol_read(self, pool: str, name: str, offset: int, length: int) -> bytes:
+        conn, obj = self._c(), self._pool(pool)
+        vol = self._call(lambda: obj.storageVolLookupByName(name), "storageVolLookupByName()")
+
+        def download() -> bytes:
+            stream = conn.newStream(0)
+            vol.download(stream, offset, length, 0)
+            chunks: list[bytes] = []
+            while True:
+                got = stream.recv(65536)
+                if not isinstance(got, bytes) or not got:  # -2: would block (not here)
+                    break
+                chunks.append(got)
+            stream.finish()
+            return b"".join(chunks)
+
+        return self._call(download, "storageVolDownload()")
 
     def twin(self) -> BindingBackend:
         """Another backend on the same URI with a connection of its own (another thread)."""

@@ -1,8 +1,10 @@
 """Removing what runs made: at the end of a run, and after a killed run.
 
 Order: domains first (destroyed, then undefined with their snapshot metadata; newest
-first), then the run directory (disk images, overlays, memory files, journal, lock). Every
-destructive step on a domain first checks that its UUID still names the journaled domain.
+first), then on a remote host the run's storage pool (its volumes deleted, the pool
+destroyed, its directory deleted, the pool undefined), then the run directory (disk images,
+overlays, memory files, journal, lock). Every destructive step on a domain or a pool first
+checks that its UUID still names the journaled object.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from harness.host.backend import Backend
 from harness.host.domains import Fixtures
 from harness.host.errors import BackendDown, LibvirtFailure
-from harness.host.journal import RunDir, runs_under, stale_partials
+from harness.host.journal import OWNED_POOL, RunDir, runs_under, stale_partials
 from harness.host.safety import (
     SafetyError,
     is_private_uri,
@@ -27,6 +29,7 @@ from harness.host.safety import (
     run_is_live,
     verify_owned,
 )
+from harness.host.storage import remove_pool
 
 
 @contextlib.contextmanager
@@ -82,6 +85,10 @@ def cleanup_live_run(backend: Backend, fixtures: Fixtures, run: RunDir) -> None:
                     run.journal.append("removed", kind="domain", **_ids(record))
                 except (LibvirtFailure, BackendDown, SafetyError) as exc:
                     problems.append(f"{record.get('name')}: {exc}")
+        try:
+            fixtures.storage.teardown()
+        except (LibvirtFailure, BackendDown, SafetyError) as exc:
+            problems.append(f"storage pool: {exc}")
         if problems:
             run.journal.append("cleanup-incomplete", problems=problems)
             run.release()  # leave the journal for `snapconform cleanup`
@@ -114,7 +121,8 @@ def cleanup_dead_runs(
         header = run.journal.header()
         run_uri = str(header.get("uri", ""))
         domains = run.journal.live_domains()
-        needs_host = domains and not is_private_uri(run_uri)
+        pools = run.journal.live_pools()
+        needs_host = (domains or pools) and not is_private_uri(run_uri)
         if needs_host and run_uri != uri:
             report.skipped.append(
                 f"run {run.run_id} made domains on {run_uri}: "
@@ -133,6 +141,19 @@ def cleanup_dead_runs(
                     if remove_domain(backend, str(record["name"]), str(record["uuid"])):
                         report.removed.append(what)
                     run.journal.append("removed", kind="domain", **_ids(record))
+                except (LibvirtFailure, BackendDown, SafetyError) as exc:
+                    failed = True
+                    report.problems.append(f"{what}: {exc}")
+            for record in pools:
+                what = f"storage pool {record.get('name')} ({record.get('uuid')})"
+                seen.add(str(record.get("uuid")))
+                try:
+                    if dry_run:
+                        report.removed.append(f"would remove {what}")
+                        continue
+                    if remove_pool(backend, str(record["name"]), str(record["uuid"])):
+                        report.removed.append(what)
+                    run.journal.append("removed", kind="pool", **_ids(record))
                 except (LibvirtFailure, BackendDown, SafetyError) as exc:
                     failed = True
                     report.problems.append(f"{what}: {exc}")
@@ -166,4 +187,42 @@ def cleanup_dead_runs(
             if other.path.is_dir() and not other.is_live():
                 report.removed.append(f"directory {other.path}")
                 other.remove()
+    if backend is not None:
+        _sweep_pools(backend, root, seen, report, dry_run)
     return report
+
+
+def _sweep_pools(
+    backend: Backend, root: Path, seen: set[str], report: CleanupReport, dry_run: bool
+) -> None:
+    """Pools named like a run's that no journal under ``root`` named. A pool carries no
+    metadata saying which scratch root its run kept its lock in, so one whose run has no
+    directory under ``root`` may belong to a run still going elsewhere: it is named, never
+    removed. One whose run directory is here and over is removed (a torn journal)."""
+    try:
+        pools = backend.list_pools()
+    except (LibvirtFailure, BackendDown):
+        return  # no storage API: no pool of ours either
+    for ref in pools:
+        match = OWNED_POOL.match(ref.name)
+        if match is None or ref.uuid in seen:
+            continue
+        run = RunDir(root, match.group(1))
+        what = f"storage pool {ref.name} ({ref.uuid})"
+        if run.is_live():
+            continue
+        if not run.path.is_dir():
+            report.skipped.append(
+                f"{what}: run {run.run_id} has no directory under {root}; if it is over, "
+                f"run snapconform cleanup --scratch-root ROOT with the root it ran with, "
+                f"or virsh pool-destroy, pool-delete and pool-undefine it"
+            )
+            continue
+        if dry_run:
+            report.removed.append(f"would remove {what}")
+            continue
+        try:
+            remove_pool(backend, ref.name, ref.uuid)
+            report.removed.append(what)
+        except (LibvirtFailure, BackendDown, SafetyError) as exc:
+            report.problems.append(f"{what}: {exc}")

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
-import subprocess
 import threading
 import time
 import uuid as uuidlib
@@ -28,7 +26,6 @@ from lxml import etree
 from harness.contract import DiskSpec, DomainState
 from harness.host.backend import Backend
 from harness.host.errors import BackendDown, LibvirtFailure
-from harness.host.images import image_snapshots
 from harness.host.journal import RunDir
 from harness.host.safety import (
     HostOptions,
@@ -37,10 +34,10 @@ from harness.host.safety import (
     metadata_element,
     verify_owned,
 )
+from harness.host.storage import Storage, StorageError, storage_for
 from harness.xmlsafe import XmlError, parse_xml
 
 IMAGE_FORMATS = ("qcow2", "raw", "qed")
-IMAGE_SIZE = "64M"
 
 
 class ProvisionError(Exception):
@@ -156,10 +153,12 @@ class Fixtures:
         self.retirer: Retirer | None = None
         self._retire_ok: bool | None = None
         self._echo = echo or (lambda _line: None)
+        #: where the images live: files here, or volumes of a pool on a remote host
+        self.storage: Storage = storage_for(backend, run, options, self._echo)
 
     @property
     def scratch(self) -> Path:
-        return self.run.scratch
+        return Path(self.storage.scratch)
 
     # ------------------------------------------------------------------ per case
 
@@ -269,11 +268,17 @@ class Fixtures:
         must leave nothing inside the images: a later savevm of the same name may refuse)."""
         if self.options.dry_run:
             return False
-        return any(
-            image_snapshots(d.source)
-            for d in fx.spec.disks
-            if fx.spec.images and d.source is not None and d.type == "file" and d.format == "qcow2"
-        )
+        try:
+            return any(
+                self.storage.image_snapshots(d.source)
+                for d in fx.spec.disks
+                if fx.spec.images
+                and d.source is not None
+                and d.type == "file"
+                and d.format == "qcow2"
+            )
+        except StorageError:
+            return True  # not known to be clean: a new fixture, with new images
 
     def _bring_to(self, fx: Fixture, want: DomainState) -> None:
         b, uuid = self.backend, fx.uuid
@@ -297,10 +302,15 @@ class Fixtures:
             b.resume(uuid)
 
     def _missing_images(self, spec: DomainSpec) -> list[str]:
-        """The spec's images that are not (any longer) regular files under scratch."""
+        """The spec's images that are not (any longer) regular files under scratch (on a
+        remote host: volumes of the run's pool)."""
         if self.options.dry_run:
             return []
-        return sorted(str(p) for p in self._image_paths(spec) if not p.is_file())
+        paths = self._image_paths(spec)
+        if not self.storage.local:
+            there = self.storage.files() if paths else set()
+            return sorted(str(p) for p in paths if str(p) not in there)
+        return sorted(str(p) for p in paths if not p.is_file())
 
     def _check_sources(self, fx: Fixture) -> None:
         """Verify a fixture before a case reuses it: its images are still there (one
@@ -401,31 +411,17 @@ class Fixtures:
                 )
             if d.format not in IMAGE_FORMATS:
                 raise ProvisionError(f"disk {d.target}: cannot make a {d.format!r} image")
-            self._make_image(Path(path), d.format)
+            try:
+                self.storage.make_image(path, d.format)
+            except StorageError as exc:
+                raise ProvisionError(str(exc)) from exc
         self._images = spec
-
-    def _make_image(self, path: Path, fmt: str) -> None:
-        cmd = ["qemu-img", "create", "-q", "-f", fmt, str(path), IMAGE_SIZE]
-        self.run.journal.append("create", kind="file", path=str(path))
-        if self.options.dry_run:
-            self._echo(" ".join(cmd))
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-        if result.returncode != 0:
-            raise ProvisionError(f"{' '.join(cmd)} failed: {result.stderr.strip()}")
 
     def _clear_scratch(self, keep: set[Path]) -> None:
         """Remove everything under scratch but ``keep`` (all of it is this run's)."""
-        if self.options.dry_run or not self.scratch.is_dir():
+        if self.options.dry_run:
             return
-        for entry in self.scratch.iterdir():
-            if entry in keep:
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+        self.storage.clear({str(p) for p in keep})
 
 
 def relabels_nothing(live_xml: str) -> bool:

@@ -32,6 +32,8 @@ NAME_PREFIX = "snapconform-"
 RUN_ID = re.compile(r"^r[0-9a-f]{8}$")
 #: Domain names made by a run: snapconform-<run-id>-<what>
 OWNED_NAME = re.compile(r"^snapconform-(r[0-9a-f]{8})-[a-z0-9-]+$")
+#: The storage pool a run makes on a remote host: snapconform-<run-id>-scratch
+OWNED_POOL = re.compile(r"^snapconform-(r[0-9a-f]{8})-scratch$")
 
 JOURNAL = "journal.jsonl"
 LOCK = "lock"
@@ -92,9 +94,16 @@ class Journal:
 
     def live_domains(self) -> list[dict[str, Any]]:
         """Domains journaled as created and not journaled as removed, newest first."""
+        return self.live("domain")
+
+    def live_pools(self) -> list[dict[str, Any]]:
+        """Storage pools journaled as created and not journaled as removed, newest first."""
+        return self.live("pool")
+
+    def live(self, kind: str) -> list[dict[str, Any]]:
         created: dict[str, dict[str, Any]] = {}
         for record in self.records():
-            if record.get("kind") != "domain":
+            if record.get("kind") != kind:
                 continue
             uuid = str(record.get("uuid"))
             if record.get("event") == "create":

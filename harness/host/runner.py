@@ -53,10 +53,11 @@ from harness.host.domains import (
     ProvisionError,
     snapshot_traits,
 )
-from harness.host.effects import observe_effects, scratch_files
+from harness.host.effects import observe_effects
 from harness.host.errors import BackendDown, LibvirtFailure, outcome_for_failure
 from harness.host.journal import RunDir, new_run_id
 from harness.host.safety import HostOptions, SafetyError, check_can_start, paths_outside
+from harness.host.storage import StorageError, scratch_path, uses_pool
 from harness.ordering import FixtureKey
 
 #: a fixture goes shut off -> running -> paused with a start and a suspend, never a destroy
@@ -84,8 +85,10 @@ class HostRunner:
         self.options = options
         self.name = name
         self.run_id = run_id or new_run_id()
+        #: images through libvirt's storage API (a remote host), not local files
+        self.pool = uses_pool(getattr(backend, "uri", ""), options)
         #: what @SCRATCH@ stands for (made when the first case runs)
-        self.scratch = str(options.root / self.run_id / "scratch")
+        self.scratch = scratch_path(options, self.run_id, self.pool)
         self._echo = echo or (lambda _line: None)
         self._run_dir: RunDir | None = None
         self._fixtures: Fixtures | None = None
@@ -124,7 +127,7 @@ class HostRunner:
 
     def _check(self) -> None:
         if not self._checked:
-            if not self.options.dry_run and shutil.which("qemu-img") is None:
+            if not self.pool and not self.options.dry_run and shutil.which("qemu-img") is None:
                 # the scratch domains' disk images are made with it, whatever the adapter
                 raise AdapterError(
                     "qemu-img is not installed; the harness makes its scratch disk images "
@@ -171,7 +174,7 @@ class HostRunner:
             else:
                 outcome, created, created_xml, flags = self._apply(fixtures, request)
             clean = not isinstance(outcome, Errored)
-        except (ProvisionError, SafetyError) as exc:
+        except (ProvisionError, SafetyError, StorageError) as exc:
             outcome = Errored(f"cannot provision the context: {exc}")
         except BackendDown as exc:
             outcome = Errored(f"libvirt session failed: {exc}")
@@ -246,19 +249,19 @@ class HostRunner:
         flags = tuple(sorted(str(f) for f in request.context.flags))
         if request.operation == Operation.REDEFINE:
             flags = ("redefine", *flags)
-        outcome, name, stored = self._create_and_read(fx, xml, flags, tr)
+        outcome, name, stored = self._create_and_read(fixtures, fx, xml, flags, tr)
         made = name if request.operation == Operation.CREATE else None
         return outcome, made, stored, flags
 
     def _create_and_read(
-        self, fx: Fixture, xml: str, flags: tuple[str, ...], tr: Translation
+        self, fixtures: Fixtures, fx: Fixture, xml: str, flags: tuple[str, ...], tr: Translation
     ) -> tuple[Outcome, str | None, str | None]:
         """Create (or redefine), then read the definition back through every view.
 
         A refused create is :class:`Rejected`. A create that succeeded but whose definition
         cannot be read back (``--no-metadata``) is :class:`Unstored`, with what the request
         did instead: never a rejection, since libvirt did carry it out."""
-        before = scratch_files(Path(self.scratch))
+        before = fixtures.storage.files()
         try:
             made = self.backend.snapshot_create(fx.uuid, xml, flags)
         except LibvirtFailure as exc:
@@ -271,18 +274,21 @@ class HostRunner:
                 else self.backend.current_snapshot_xml(fx.uuid)
             )
         except LibvirtFailure as exc:
-            return self._unstored(fx, name, exc, before), name, None
+            return self._unstored(fixtures, fx, name, exc, before), name, None
         views = self._views(fx, made.views, name or snapshot_name(stored), flags)
         return checked_xml(Accepted(tr.from_host(stored), tr_views(tr, views))), name, stored
 
     def _unstored(
-        self, fx: Fixture, name: str | None, exc: LibvirtFailure, before: set[str]
+        self,
+        fixtures: Fixtures,
+        fx: Fixture,
+        name: str | None,
+        exc: LibvirtFailure,
+        before: set[str],
     ) -> Outcome:
         if self.options.dry_run:
             return Unstored(name)
-        effects = observe_effects(
-            self.backend, fx, Path(self.scratch), before, local=fx.spec.images
-        )
+        effects = observe_effects(self.backend, fx, fixtures.storage, before)
         return Unstored(name, effects, f"reading it back: {exc}")
 
     def _views(
@@ -320,7 +326,7 @@ class HostRunner:
                 self.backend.snapshot_create(fx.uuid, stub, ("redefine",))
             except LibvirtFailure as exc:
                 return Errored(f"redefining the parent the document names failed: {exc}")
-        outcome, _name, _stored = self._create_and_read(fx, doc, ("redefine",), tr)
+        outcome, _name, _stored = self._create_and_read(fixtures, fx, doc, ("redefine",), tr)
         if plan.embed and isinstance(outcome, Accepted):
 
             def strip(answer: str) -> str:

@@ -41,6 +41,10 @@ class HostOptions:
     fixture: str = "reset"
     virsh: str = "virsh"
     timeout: float = 60.0
+    #: "auto" (a storage pool on remote URIs, local files otherwise), "pool" or "local"
+    storage: str = "auto"
+    #: on a host reached through the pool: the directory the pool's directory is made in
+    remote_dir: Path = Path("/var/tmp")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> HostOptions:
@@ -50,7 +54,12 @@ class HostOptions:
         fixture = env.get("SNAPCONFORM_FIXTURE", "reset")
         if fixture not in ("reset", "recreate"):
             raise AdapterError(f"SNAPCONFORM_FIXTURE must be reset or recreate, not {fixture!r}")
+        storage = env.get("SNAPCONFORM_STORAGE", "auto")
+        if storage not in ("auto", "pool", "local"):
+            raise AdapterError(f"SNAPCONFORM_STORAGE must be auto, pool or local, not {storage!r}")
         return cls(
+            storage=storage,
+            remote_dir=Path(env.get("SNAPCONFORM_REMOTE_DIR") or "/var/tmp"),
             allow_host=env.get("SNAPCONFORM_ALLOW_HOST", "").lower() in _TRUE,
             dry_run=env.get("SNAPCONFORM_DRY_RUN", "").lower() in _TRUE,
             root=Path(env.get("SNAPCONFORM_SCRATCH_ROOT") or DEFAULT_ROOT),

@@ -68,6 +68,7 @@ class VirshBackend:
         self._dry_states: dict[str, str] = {}
         self._dry_domains: dict[str, str] = {}  # uuid -> name of what a dry run defined
         self._dry_transient: set[str] = set()
+        self._dry_pools: dict[str, str] = {}  # uuid -> name of the pools a dry run defined
         self.reconnect_seconds = RECONNECT_SECONDS
 
     # ------------------------------------------------------------------ plumbing
@@ -262,6 +263,105 @@ class VirshBackend:
     def snapshot_delete(self, uuid: str, name: str, metadata_only: bool) -> None:
         extra = ["--metadata"] if metadata_only else []
         self._run("snapshot-delete", uuid, name, *extra, mutates=True)
+
+    # ------------------------------------------------------------------ storage
+
+    def list_pools(self) -> list[DomainRef]:
+        out = self._run("pool-list", "--all", "--uuid")
+        refs = []
+        for uuid in (u.strip() for u in out.splitlines() if u.strip()):
+            name = self.pool_name(uuid)
+            if name is not None:
+                refs.append(DomainRef(name, uuid))
+        return refs
+
+    def pool_name(self, uuid: str) -> str | None:
+        if self.dry_run and uuid in self._dry_pools:
+            return self._dry_pools[uuid]
+        try:
+            return self._run("pool-name", uuid).strip() or None
+        except LibvirtFailure as exc:
+            if "failed to get pool" in exc.message or "Storage pool not found" in exc.message:
+                return None
+            raise
+
+    def pool_xml(self, uuid: str) -> str:
+        if self.dry_run:
+            return ""
+        return self._run("pool-dumpxml", uuid)
+
+    def pool_active(self, uuid: str) -> bool:
+        if self.dry_run:
+            return uuid in self._dry_pools
+        info = self._run("pool-info", uuid)
+        state = re.search(r"^State:\s*(\S+)", info, re.MULTILINE)
+        return state is not None and state.group(1) in ("running", "building", "degraded")
+
+    def pool_define(self, xml: str) -> None:
+        self._run("pool-define", self._file(xml, "pool"), mutates=True)
+        name, uuid = _NAME.search(xml), _UUID.search(xml)
+        if self.dry_run and name and uuid:
+            self._dry_pools[uuid.group(1)] = name.group(1)
+
+    def pool_build(self, uuid: str) -> None:
+        self._run("pool-build", uuid, mutates=True)
+
+    def pool_start(self, uuid: str) -> None:
+        self._run("pool-start", uuid, mutates=True)
+
+    def pool_refresh(self, uuid: str) -> None:
+        self._run("pool-refresh", uuid, mutates=True)
+
+    def pool_destroy(self, uuid: str) -> None:
+        self._run("pool-destroy", uuid, mutates=True)
+
+    def pool_delete(self, uuid: str) -> None:
+        self._run("pool-delete", uuid, mutates=True)
+
+    def pool_undefine(self, uuid: str) -> None:
+        self._run("pool-undefine", uuid, mutates=True)
+        self._dry_pools.pop(uuid, None)
+
+    def vol_create(self, pool: str, name: str, fmt: str, capacity: str) -> None:
+        self._run("vol-create-as", pool, name, capacity, "--format", fmt, mutates=True)
+
+    def vol_paths(self, pool: str) -> dict[str, str]:
+        if self.dry_run:
+            return {}
+        out = self._run("vol-list", pool)
+        # a table: " Name   Path", dashes, then rows padded so that every path starts in
+        # the header's "Path" column (names and paths may hold spaces)
+        rows = out.splitlines()
+        header = next((r for r in rows if r.strip()), "")
+        column = header.find(" Path")
+        paths: dict[str, str] = {}
+        if column < 0:
+            return paths
+        for line in rows[rows.index(header) + 2 :]:
+            name, path = line[: column + 1].strip(), line[column + 1 :].strip()
+            if name and path:
+                paths[name] = path
+        return paths
+
+    def vol_delete(self, pool: str, name: str) -> None:
+        self._run("vol-delete", name, "--pool", pool, mutates=True)
+
+    def vol_read(self, pool: str, name: str, offset: int, length: int) -> bytes:
+        if self.dry_run:
+            return b""
+        self._files += 1
+        target = self.workdir / f"volume-{self._files}.bin"
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._run(
+                "vol-download", name, str(target), "--pool", pool,
+                "--offset", str(offset), "--length", str(length),
+            )  # fmt: skip
+            return target.read_bytes()
+        except FileNotFoundError:
+            return b""
+        finally:
+            target.unlink(missing_ok=True)
 
     def twin(self) -> VirshBackend:
         """Another backend on the same URI with a session of its own (for another thread)."""
