@@ -59,13 +59,24 @@ def command(impl: Implementation, args: argparse.Namespace) -> list[str]:
 
 
 def class_counts(results: Path) -> dict[str, dict[str, int]]:
-    """The footer's counts per class of one results.json (empty when unreadable)."""
+    """Per class of one results.json: pass, known failures (listed and failing as listed),
+    unexpected passes, other failures and errors (empty when unreadable)."""
     try:
-        footer = json.loads(results.read_text(encoding="utf-8"))["footer"]
-        counts: dict[str, dict[str, int]] = footer["classes"]
+        records = json.loads(results.read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
-    return counts
+    out: dict[str, dict[str, int]] = {}
+    for record in records:
+        for cls, status in (record.get("classes") or {}).items():
+            if status == "not-applicable":
+                continue
+            if record.get("unexpected_pass"):
+                status = "unexpected pass"
+            elif record.get("known") and status in ("fail", "error"):
+                status = "known failure"
+            counts = out.setdefault(cls, {})
+            counts[status] = counts.get(status, 0) + 1
+    return out
 
 
 def run_one(impl: Implementation, args: argparse.Namespace) -> tuple[int, Path | None]:
@@ -79,11 +90,11 @@ def run_one(impl: Implementation, args: argparse.Namespace) -> tuple[int, Path |
 
 def _summary_line(name: str, status: str, results: Path | None) -> str:
     line = f"{name}: {status}"
-    for cls, counts in class_counts(results).items() if results else ():
-        known = counts.get("expected-failure", 0)
+    for cls, counts in sorted(class_counts(results).items()) if results else ():
+        known = counts.get("known failure", 0)
         line += f"; {cls} {counts.get('pass', 0)} pass, {known} known failures"
-        rest = {k: v for k, v in counts.items() if k not in ("pass", "expected-failure", "total")}
-        line += "".join(f", {v} {k}" for k, v in rest.items() if v)
+        rest = {k: v for k, v in counts.items() if k not in ("pass", "known failure")}
+        line += "".join(f", {v} {k}" for k, v in sorted(rest.items()))
     return line
 
 

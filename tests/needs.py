@@ -12,6 +12,7 @@ import functools
 import importlib.util
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,39 @@ NEEDS: dict[str, Need] = {
     ),
     "seed": Need(SEED.is_dir, f"the seed commit's text in {SEED} (beside the repository)"),
 }
+
+
+@functools.cache
+def implementation_python(name: str) -> str | None:
+    """The interpreter (this one, else Debian's /usr/bin/python3) that sees the third-party
+    library of ``implementations/NAME`` (its manifest's probe succeeds), or None."""
+    from implementations.manifest import HERE, MANIFEST, load
+
+    impl = load(HERE / name / MANIFEST)
+    for python in (sys.executable, str(SYSTEM_PYTHON)):
+        if Path(python).exists():
+            done = subprocess.run([python, "-c", impl.probe], capture_output=True, check=False)
+            if done.returncode == 0:
+                return python
+    return None
+
+
+def _implementations() -> dict[str, Need]:
+    """``implementation:NAME`` for every folder under implementations/ (adding one is adding
+    a folder)."""
+    from implementations.manifest import discover
+
+    out = {}
+    for impl in discover():
+        how = "; ".join(f"{k} install {' '.join(v)}" for k, v in impl.install.items())
+        out[f"implementation:{impl.name}"] = Need(
+            functools.partial(lambda n: implementation_python(n) is not None, impl.name),
+            f"{how or 'see its README'} (implementations/{impl.name}/README.md)",
+        )
+    return out
+
+
+NEEDS.update(_implementations())
 
 
 @functools.cache

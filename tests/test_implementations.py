@@ -1,0 +1,101 @@
+"""The third-party implementations under implementations/: each folder is complete, its
+known-failures file is well-formed and names, for every entry, the library's source
+(file and function) that is at fault, and its adapter claims what its manifest says."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.contract import identity_from_wire
+from harness.corpus.loader import load_corpus
+from harness.expectations import load_expectations, read_expectations
+from harness.paths import default_corpus
+from implementations.manifest import HERE, Implementation, discover
+from tests.needs import implementation_python, require
+
+IMPLS = discover()
+#: "source: FILE FUNCTION()" (a file with an extension, then a function or a type).
+SOURCE_REFERENCE = re.compile(r"source: [\w./-]+\.\w+ [\w.]+(\(\))?")
+
+
+def _ids(impls: list[Implementation]) -> list[str]:
+    return [i.name for i in impls]
+
+
+def test_every_folder_is_an_implementation() -> None:
+    folders = sorted(p.name for p in HERE.iterdir() if p.is_dir() and p.name != "__pycache__")
+    assert folders == [i.name for i in IMPLS]
+
+
+def test_the_readme_lists_every_implementation() -> None:
+    text = (HERE / "README.md").read_text(encoding="utf-8")
+    for impl in IMPLS:
+        assert f"[{impl.name}]({impl.name}/)" in text
+
+
+@pytest.mark.parametrize("impl", IMPLS, ids=_ids(IMPLS))
+def test_folder_is_complete(impl: Implementation) -> None:
+    assert (impl.folder / "README.md").is_file()
+    assert impl.impl.startswith("python:")
+    module = impl.impl.removeprefix("python:").partition(":")[0]
+    assert any((p / f"{module}.py").is_file() for p in impl.pythonpath), module
+
+
+@pytest.mark.parametrize("impl", IMPLS, ids=_ids(IMPLS))
+def test_known_failures_are_well_formed_and_triaged(impl: Implementation) -> None:
+    corpus = load_corpus(default_corpus())
+    known = load_expectations(impl.known_failures, {c.id for c in corpus.cases})
+    data = read_expectations(impl.known_failures)
+    assert data.get("implementation", "").startswith(impl.name)
+    untriaged = [
+        case_id
+        for case_id, entries in known.items()
+        for entry in entries
+        if not SOURCE_REFERENCE.search(entry.reason)
+    ]
+    assert untriaged == [], "entries whose reason names no source (file and function)"
+
+
+def test_a_reason_without_a_source_is_caught() -> None:
+    assert not SOURCE_REFERENCE.search("the library loses <state>")
+    assert SOURCE_REFERENCE.search("lost (source: lib/x-snapshot.c gvir_x_get_state())")
+    assert SOURCE_REFERENCE.search("lost (source: virtinst/snapshot.py DomainSnapshot)")
+
+
+@pytest.mark.parametrize("impl", IMPLS, ids=_ids(IMPLS))
+def test_adapter_claims_what_the_manifest_says(impl: Implementation) -> None:
+    require(f"implementation:{impl.name}")
+    python = implementation_python(impl.name)
+    assert python is not None
+    module, _, attr = impl.impl.removeprefix("python:").partition(":")
+    code = (
+        f"import importlib, json; m = importlib.import_module({module!r})\n"
+        f"for a in {attr!r}.split('.'):\n    m = getattr(m, a) if a else m\n"
+        "print(json.dumps(m.identify()))"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(p) for p in impl.pythonpath))
+    done = subprocess.run(
+        [python, "-c", code], capture_output=True, text=True, env=env, check=True, timeout=60
+    )
+    identity = identity_from_wire(json.loads(done.stdout))
+    assert identity.name == impl.name
+    assert sorted(str(c) for c in identity.claimed_classes()) == sorted(impl.classes)
+
+
+def test_run_py_lists_the_debian_packages() -> None:
+    done = subprocess.run(
+        [sys.executable, str(HERE / "run.py"), "--packages", "apt"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    wanted = {p for i in IMPLS for p in i.install.get("apt", ())}
+    assert set(done.stdout.split()) == wanted
