@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.contract import identity_from_wire
+from harness.classes import case_classes
+from harness.contract import ConformanceClass, identity_from_wire
 from harness.corpus.loader import load_corpus
 from harness.expectations import load_expectations, read_expectations
 from harness.paths import default_corpus
@@ -21,6 +22,8 @@ from implementations.manifest import HERE, Implementation, discover
 from tests.needs import implementation_python, require
 
 IMPLS = discover()
+#: The profile every adapter here is judged by (their identities name it).
+PROFILE = "libvirt-9.0-qemu"
 #: "source: FILE FUNCTION()" (a file with an extension, then a function or a type).
 SOURCE_REFERENCE = re.compile(r"source: [\w./-]+\.\w+ [\w.]+(\(\))?")
 
@@ -86,6 +89,7 @@ def test_adapter_claims_what_the_manifest_says(impl: Implementation) -> None:
     )
     identity = identity_from_wire(json.loads(done.stdout))
     assert identity.name == impl.name
+    assert identity.profile == PROFILE
     assert sorted(str(c) for c in identity.claimed_classes()) == sorted(impl.classes)
 
 
@@ -99,3 +103,23 @@ def test_run_py_lists_the_debian_packages() -> None:
     )
     wanted = {p for i in IMPLS for p in i.install.get("apt", ())}
     assert set(done.stdout.split()) == wanted
+
+
+def _model_cases() -> int:
+    corpus = load_corpus(default_corpus())
+    return sum(
+        ConformanceClass.MODEL in case_classes(c, c.expectation_for(PROFILE)) for c in corpus.cases
+    )
+
+
+@pytest.mark.parametrize("impl", IMPLS, ids=_ids(IMPLS))
+def test_the_main_readme_gives_the_current_counts(impl: Implementation) -> None:
+    """The README's row (class, pass, known failures) matches the known-failures file and the
+    corpus: a model-class implementation passes every model case it does not list."""
+    text = (HERE.parent / "README.md").read_text(encoding="utf-8")
+    row = next((line for line in text.splitlines() if line.startswith(f"| [{impl.name}](")), None)
+    assert row is not None, f"README.md has no row for {impl.name}"
+    cells = [c.strip() for c in row.split("|")[1:-1]]
+    known = len(read_expectations(impl.known_failures)["cases"])
+    assert impl.classes == ("model",), "the row's counts are for model-class implementations"
+    assert cells[1:4] == ["model", str(_model_cases() - known), str(known)]
