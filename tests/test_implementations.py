@@ -88,7 +88,7 @@ def test_adapter_claims_what_the_manifest_says(impl: Implementation) -> None:
         [python, "-c", code], capture_output=True, text=True, env=env, check=True, timeout=60
     )
     identity = identity_from_wire(json.loads(done.stdout))
-    assert identity.name == impl.name
+    assert identity.name.startswith(impl.name)
     assert identity.profile == PROFILE
     assert sorted(str(c) for c in identity.claimed_classes()) == sorted(impl.classes)
 
