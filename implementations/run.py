@@ -55,6 +55,8 @@ def command(impl: Implementation, args: argparse.Namespace) -> list[str]:
     cmd += ["--report-dir", str(Path(args.report_dir).resolve()), "-q"]
     if args.n:
         cmd += ["-n", args.n]
+    if args.k:
+        cmd += ["-k", args.k]
     return cmd
 
 
@@ -102,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", help="only this implementation (repeatable)")
     parser.add_argument("-n", help="parallel workers per run (pytest-xdist)")
+    parser.add_argument("-k", help="only cases matching this expression (as snapconform run -k)")
+    parser.add_argument("--root", default=str(HERE), help="the folder of implementations")
     parser.add_argument("--report-dir", default=str(REPO / "reports"))
     parser.add_argument(
         "--require-installed", action="store_true", help="a library not installed fails (CI)"
@@ -111,11 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--install", choices=["pip"], help="install the PyPI packages here")
     args = parser.parse_args(argv)
 
-    impls = discover()
+    impls = discover(Path(args.root))
     if args.only:
         unknown = set(args.only) - {i.name for i in impls}
         if unknown:
-            parser.error(f"no implementation {', '.join(sorted(unknown))} under {HERE}")
+            parser.error(f"no implementation {', '.join(sorted(unknown))} under {args.root}")
         impls = [i for i in impls if i.name in args.only]
     if args.packages:
         print(" ".join(p for i in impls for p in i.install.get(args.packages, ())))

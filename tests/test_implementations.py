@@ -123,3 +123,60 @@ def test_the_main_readme_gives_the_current_counts(impl: Implementation) -> None:
     known = len(read_expectations(impl.known_failures)["cases"])
     assert impl.classes == ("model",), "the row's counts are for model-class implementations"
     assert cells[1:4] == ["model", str(_model_cases() - known), str(known)]
+
+
+def _folder(root: Path, cases: dict[str, object]) -> Path:
+    """An implementation folder (the reference, under another name) with these known failures."""
+    folder = root / "ref"
+    folder.mkdir(parents=True)
+    manifest = {
+        "name": "ref",
+        "impl": "python:harness.reference",
+        "classes": ["libvirt-format", "model", "semantics"],
+        "known_failures": "known-failures.json",
+        "probe": "import harness",
+    }
+    (folder / "implementation.json").write_text(json.dumps(manifest))
+    known = {"implementation": "ref", "cases": cases}
+    (folder / "known-failures.json").write_text(json.dumps(known))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("cases", "status"),
+    [({}, 0), ({"syntax-memory-no": {"status": "fail", "reason": "listed, but passes"}}, 1)],
+    ids=["as-known", "unexpected-pass"],
+)
+def test_run_py_fails_on_any_change_from_the_known_failures(
+    tmp_path: Path, cases: dict[str, object], status: int
+) -> None:
+    root = _folder(tmp_path / "impls", cases)
+    argv = ["--root", str(root), "-k", "syntax-memory-no", "--report-dir", str(tmp_path / "r")]
+    done = subprocess.run(
+        [sys.executable, str(HERE / "run.py"), *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == status, done.stdout[-2000:]
+    assert "ref: as known" in done.stdout if status == 0 else "ref: CHANGED" in done.stdout
+
+
+@pytest.mark.parametrize(("flags", "status"), [([], 0), (["--require-installed"], 1)])
+def test_an_absent_library_is_skipped_or_with_require_installed_fails(
+    tmp_path: Path, flags: list[str], status: int
+) -> None:
+    root = _folder(tmp_path / "impls", {})
+    manifest = json.loads((root / "ref" / "implementation.json").read_text())
+    manifest.update(probe="import no_such_library_here", install={"apt": ["libno-such"]})
+    (root / "ref" / "implementation.json").write_text(json.dumps(manifest))
+    done = subprocess.run(
+        [sys.executable, str(HERE / "run.py"), "--root", str(root), *flags],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == status
+    assert "apt install libno-such" in done.stdout
