@@ -423,7 +423,19 @@ def _measure(args: argparse.Namespace, root: Path) -> int:
     target = root / "tables" / f"{args.profile}.json"
     target.write_text(text, encoding="utf-8")
     print(f"wrote {target} ({count} cells measured); review the diff", file=sys.stderr)
+    _record_breaks(root)
     return 0
+
+
+def _record_breaks(root: Path) -> None:
+    """Record anew the rules each profile breaks (harness/breaks.py), which follow from the
+    expectations and tables just written: so a measured or confirmed corpus passes check."""
+    from harness.breaks_record import write
+    from harness.rules import load_catalogue
+
+    tables = {p: load_table(root, p) for p in table_files(root)}
+    for path in write(root, load_catalogue(root), load_corpus(root), tables):
+        print(f"recorded the stated rules it breaks: {path}", file=sys.stderr)
 
 
 def _confirm(args: argparse.Namespace) -> int:
@@ -464,6 +476,8 @@ def _confirm(args: argparse.Namespace) -> int:
         return 1
     finally:
         adapter.close()
+    if report.written:
+        _record_breaks(root)
     for c in report.confirmations:
         if c.status not in ("confirmed", "skipped") or args.verbose:
             print(f"{c.status:12} {c.case_id}" + (f": {c.why}" if c.why else ""))
