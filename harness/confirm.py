@@ -128,11 +128,14 @@ def _provenance(source: str, detail: str) -> dict[str, str]:
 
 
 def _with_provenance(exp: dict[str, Any], entry: dict[str, str]) -> None:
-    """Add ``entry``; an earlier confirmation of the same source is replaced, not stacked."""
+    """Add ``entry``; an earlier confirmation of the same source through the same
+    implementation is replaced, not stacked (one through another adapter, e.g. the binding
+    beside virsh, is kept: two independent paths to the same fact)."""
+    same = entry["detail"].split("` (", 1)[0]
     kept = [
         p
         for p in exp.get("provenance", [])
-        if not (p.get("source") == entry["source"] and p.get("detail", "").startswith(CONFIRM_MARK))
+        if not (p.get("source") == entry["source"] and p.get("detail", "").startswith(same + "`"))
     ]
     exp["provenance"] = [*kept, entry]
 

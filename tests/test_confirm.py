@@ -38,10 +38,10 @@ CASE = "sem-align-driver-only-diskonly"
 class Canned:
     """An adapter answering every request with one outcome, remembering the requests."""
 
-    connectable = "virsh:qemu:///system?socket=/x"
     scratch = SCRATCH
 
     def __init__(self, outcome: Outcome) -> None:
+        self.connectable = "virsh:qemu:///system?socket=/x"
         self.outcome = outcome
         self.requests: list[Request] = []
 
@@ -111,6 +111,14 @@ def test_an_outcome_that_passes_another_profiles_expectation_joins_it(corpus: Pa
     assert status == "confirmed"
     [held] = [e for e in expect if PROFILE in e["profiles"]]
     assert [p["source"] for p in held["provenance"]].count(SOURCE) == 1
+    # the same fact through the binding is a second, independent confirmation: kept beside
+    binding = Canned(Accepted(_expected(corpus)))
+    binding.connectable = "libvirt:qemu:///system?socket=/x"
+    confirm_corpus(binding, corpus, PROFILE, SOURCE, only=CASE, write=True, new_uuid=lambda: UUID)
+    data = json.loads((corpus / "cases" / CASE / "case.json").read_text())
+    [held] = [e for e in data["expect"] if PROFILE in e["profiles"]]
+    mine = [p["detail"] for p in held["provenance"] if p["source"] == SOURCE]
+    assert len(mine) == 2 and "--impl libvirt:" in mine[1] and "--impl virsh:" in mine[0]
 
 
 def test_a_rejection_another_driver_gave_joins_that_expectation(corpus: Path) -> None:
