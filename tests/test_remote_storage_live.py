@@ -220,3 +220,34 @@ def test_cleanup_refuses_a_pool_not_made_like_ours(remote: str, tmp_path: Path) 
         assert name in virsh(remote, "pool-list", "--all", "--name").split()
     finally:
         virsh(remote, "pool-undefine", uuid, check=False)
+
+
+def test_cleanup_removes_a_journaled_pool_that_never_started(remote: str, tmp_path: Path) -> None:
+    """A run killed between pool-define and pool-build leaves a definition whose directory
+    does not exist: cleanup undefines it (there is no volume libvirt could reach)."""
+    root = tmp_path / "root"
+    before = inventory(remote, root)
+    name, uuid = "snapconform-rabcdef01-scratch", "0d6a1c8e-1111-4c2b-9d55-3f0e1a1b2c3d"
+    xml = tmp_path / "pool.xml"
+    xml.write_text(
+        f"<pool type='dir'><name>{name}</name><uuid>{uuid}</uuid>"
+        f"<target><path>/var/tmp/{name}</path></target></pool>"
+    )
+    run = root / "rabcdef01"
+    run.mkdir(parents=True)
+    (run / "lock").touch()
+    journal = Journal(run / "journal.jsonl")
+    journal.append("run", run="rabcdef01", uri=remote)
+    journal.append("create", kind="pool", name=name, uuid=uuid, uri=remote)
+    virsh(remote, "pool-define", str(xml))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "harness", "cleanup", "--uri", remote,
+             "--scratch-root", str(root)],
+            cwd=REPO, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, (done.stdout, done.stderr)
+        assert f"removed: storage pool {name}" in done.stdout
+        assert inventory(remote, root) == before
+    finally:
+        virsh(remote, "pool-undefine", uuid, check=False)

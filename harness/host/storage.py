@@ -179,7 +179,13 @@ def remove_pool(backend: Backend, name: str, uuid: str) -> bool:
         return False
     verify_owned_pool(backend, uuid, name)
     if not backend.pool_active(uuid):
-        backend.pool_start(uuid)  # volumes can only be listed and deleted in an active pool
+        try:
+            backend.pool_start(uuid)  # volumes can only be listed and deleted when active
+        except LibvirtFailure:
+            # it never started (a build that failed, a directory gone): libvirt reaches no
+            # volume of it, so only its definition is left to remove
+            backend.pool_undefine(uuid)
+            return True
     backend.pool_refresh(uuid)
     for vol in sorted(backend.vol_paths(uuid)):
         backend.vol_delete(uuid, vol)
