@@ -115,3 +115,11 @@ def test_unsupported_kinds() -> None:
 )
 def test_malfunctions_are_errored(failure: LibvirtFailure) -> None:
     assert isinstance(outcome_for_failure(failure, "create"), Errored)
+
+
+def test_virshs_own_halt_message_is_errored_not_rejected() -> None:
+    # virsh prints it in place of libvirt's VIR_ERR_INVALID_ARG (its --halt emulation)
+    failure = LibvirtFailure("cannot halt after snapshot of transient domain")
+    assert code_for_message(failure.message) is None
+    out = outcome_for_failure(failure, "snapshot create")
+    assert isinstance(out, Errored) and "--halt emulation" in out.message

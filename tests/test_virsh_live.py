@@ -199,3 +199,36 @@ def test_flags_reach_libvirt(adapter: VirshAdapter) -> None:
     ctx = _ctx(adapter, flags=frozenset({Flag.DISK_ONLY}))
     out = adapter.run(Request(Level.SEMANTICS, Operation.CREATE, "<domainsnapshot/>", ctx))
     assert isinstance(out, Rejected) and "unsupported flags (0x10)" in out.message
+
+
+def test_halt_on_a_transient_domain_is_libvirts_refusal(adapter: VirshAdapter) -> None:
+    # seen live on libvirt 9.0 (test:///default and qemu:///system): code 55, this text
+    ctx = _ctx(adapter, persistent=False, flags=frozenset({Flag.HALT}))
+    out = adapter.run(Request(Level.SEMANTICS, Operation.CREATE, "<domainsnapshot/>", ctx))
+    assert out == Rejected(
+        kind=out.kind,  # type: ignore[union-attr]
+        message="Requested operation is not valid: cannot halt after transient domain snapshot",
+        code="VIR_ERR_OPERATION_INVALID",
+    )
+
+
+def test_virsh_halt_emulation_is_an_error_not_an_answer(adapter: VirshAdapter) -> None:
+    # libvirt answers VIR_ERR_INVALID_ARG ("unsupported flags (0x10)", the binding shows it);
+    # virsh then prints its own "cannot halt after snapshot of transient domain" instead:
+    # judging that as libvirt's answer would fail a correct libvirt
+    ctx = _ctx(adapter, persistent=False, flags=frozenset({Flag.HALT, Flag.DISK_ONLY}))
+    out = adapter.run(Request(Level.SEMANTICS, Operation.CREATE, "<domainsnapshot/>", ctx))
+    assert isinstance(out, Errored), out
+    assert "--halt emulation" in out.message and "cannot halt after snapshot" in out.message
+
+
+def test_redefine_with_halt_is_not_sent_through_virsh(adapter: VirshAdapter) -> None:
+    # libvirt refuses the pair (VIR_ERR_INVALID_ARG); virsh would retry without --halt
+    xml = (
+        "<domainsnapshot><name>r1</name><state>running</state>"
+        "<creationTime>1</creationTime></domainsnapshot>"
+    )
+    ctx = _ctx(adapter, flags=frozenset({Flag.HALT}))
+    out = adapter.run(Request(Level.SEMANTICS, Operation.REDEFINE, xml, ctx))
+    assert isinstance(out, Errored), out
+    assert "virsh cannot send --redefine with --halt" in out.message

@@ -68,6 +68,30 @@ MALFUNCTION_CODES: frozenset[str] = frozenset(
     }
 )
 
+#: Messages virsh writes itself *instead of* libvirt's answer, with what happened. virsh
+#: emulates ``--halt`` for servers that lack it (``tools/virsh-snapshot.c``, "Emulate --halt
+#: on older servers"): when libvirt answers a request carrying ``--halt`` with
+#: VIR_ERR_INVALID_ARG, virsh drops libvirt's error; on a transient domain it prints the
+#: message below (no code), on a persistent one it repeats the request without ``--halt``
+#: and destroys the domain itself after a success. Seen live on libvirt 9.0 (test:///default,
+#: ``--halt --disk-only`` on a running transient domain: the binding reports
+#: VIR_ERR_INVALID_ARG "unsupported flags (0x10) in function testDomainSnapshotCreateXML").
+VIRSH_HALT_EMULATED = "cannot halt after snapshot of transient domain"
+#: The virsh backend's own text for a request virsh cannot carry faithfully: libvirt always
+#: refuses --redefine with --halt (VIR_ERR_INVALID_ARG, public API), and virsh then
+#: retries the redefine without --halt.
+VIRSH_REDEFINE_HALT = "virsh cannot send --redefine with --halt"
+VIRSH_OWN_MESSAGES: dict[str, str] = {
+    VIRSH_HALT_EMULATED: (
+        "virsh's client-side --halt emulation answered instead of libvirt (libvirt said "
+        "VIR_ERR_INVALID_ARG, its message is hidden; the libvirt: adapter shows it)"
+    ),
+    VIRSH_REDEFINE_HALT: (
+        "not sent: on libvirt's VIR_ERR_INVALID_ARG virsh would repeat the redefine without "
+        "--halt, so its answer would not be libvirt's (the libvirt: adapter sends it as is)"
+    ),
+}
+
 _ORDERED = sorted(MESSAGE_PREFIXES.items(), key=lambda item: -len(item[0]))
 
 
@@ -106,6 +130,9 @@ def outcome_for_failure(failure: LibvirtFailure, what: str) -> Outcome:
     libvirt's message and code, rather than guessed into a kind.
     """
     code = failure.code
+    own = VIRSH_OWN_MESSAGES.get(failure.message.strip())
+    if own is not None:
+        return Errored(f"{what}: virsh said {failure.message.strip()!r}: {own}")
     if code is None:
         return Errored(f"{what}: libvirt error with an unrecognised message: {failure.message}")
     kind = kind_for_code(code)

@@ -11,7 +11,12 @@ from pathlib import Path
 
 from harness.contract import View
 from harness.host.backend import DomainRef, HostInfo, Made, driver_name
-from harness.host.errors import BackendDown, LibvirtFailure, code_for_message
+from harness.host.errors import (
+    VIRSH_REDEFINE_HALT,
+    BackendDown,
+    LibvirtFailure,
+    code_for_message,
+)
 from harness.host.virsh_session import Reply, VirshSession, quote
 
 _CREATED = re.compile(r"^Domain snapshot (.+?) created(?: from '.*')?\s*$", re.MULTILINE)
@@ -216,6 +221,8 @@ class VirshBackend:
         self._dry_domains.pop(uuid, None)
 
     def snapshot_create(self, uuid: str, xml: str, flags: tuple[str, ...]) -> Made:
+        if "redefine" in flags and "halt" in flags:
+            raise LibvirtFailure(VIRSH_REDEFINE_HALT)
         path = self._file(xml, "snapshot")
         out = self._run("snapshot-create", uuid, path, *(f"--{f}" for f in flags), mutates=True)
         if self.dry_run:

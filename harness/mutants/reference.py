@@ -116,10 +116,10 @@ def _drop(el: etree._Element, name: str) -> None:
 def _suppressing(text: str | Callable[[str], bool]) -> Apply:
     matches = (lambda detail: text in detail) if isinstance(text, str) else text
 
-    def skip(code: str, detail: str) -> None:
+    def skip(code: str, detail: str, *, prefixed: bool = True) -> None:
         if matches(detail):
             return
-        fail(code, detail)
+        fail(code, detail, prefixed=prefixed)
 
     def apply(stack: ExitStack) -> None:
         for name in _FAILING:

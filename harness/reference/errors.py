@@ -34,6 +34,8 @@ class SnapshotError(Exception):
         self.message = message
 
 
-def fail(code: str, detail: str) -> NoReturn:
-    """Raise the error libvirt reports as ``virReportError(code, detail)``."""
-    raise SnapshotError(code, _PREFIXES.get(code, "") + detail)
+def fail(code: str, detail: str, *, prefixed: bool = True) -> NoReturn:
+    """Raise the error libvirt reports as ``virReportError(code, detail)``; ``prefixed``
+    False for the flag checks (virCheckFlags, VIR_REQUIRE_FLAG_RET, VIR_EXCLUSIVE_FLAGS_RET),
+    whose VIR_ERR_INVALID_ARG texts come without the code's phrase."""
+    raise SnapshotError(code, (_PREFIXES.get(code, "") if prefixed else "") + detail)
