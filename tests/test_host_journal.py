@@ -7,6 +7,8 @@ import multiprocessing
 import os
 from pathlib import Path
 
+import pytest
+
 from harness.host.journal import OWNED_NAME, RunDir, lock_held, new_run_id, runs_under
 from harness.host.safety import (
     HostOptions,
@@ -152,3 +154,34 @@ def test_a_name_alone_does_not_make_a_domain_ours(tmp_path: Path) -> None:
     leftover, never cleaned up."""
     host = _Host("qemu:///system", {"u1": "snapconform-r12345678-d1"})
     assert not find_leftovers(host, tmp_path)  # type: ignore[arg-type]
+
+
+def test_a_run_being_removed_is_never_seen_as_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # another process scanning the root after each file this run deletes must find no
+    # leftover: the directory is out of the scan's sight, or its lock held, until the end
+    run = RunDir.create(tmp_path, "r00000003", uri="test:///default")
+    (run.scratch / "vda.qcow2").write_bytes(b"x" * 1024)
+    (run.path / "zz-after-lock").write_text("sorted after the lock")
+    seen: list[str] = []
+    real_unlink = os.unlink
+
+    def scanning_unlink(path: object, *args: object, **kwargs: object) -> None:
+        real_unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+        found = find_leftovers(None, tmp_path)
+        if found:
+            seen.append(found.describe())
+
+    monkeypatch.setattr(os, "unlink", scanning_unlink)
+    run.remove()
+    monkeypatch.undo()
+    assert seen == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_half_removed_run_whose_remover_died_is_a_leftover(tmp_path: Path) -> None:
+    gone = tmp_path / ".r00000004.gone"
+    gone.mkdir()
+    (gone / "lock").touch()
+    assert find_leftovers(None, tmp_path).partials == (gone,)

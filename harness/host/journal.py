@@ -163,8 +163,25 @@ class RunDir:
             self._lock_fd = None
 
     def remove(self) -> None:
-        """Delete the whole directory (scratch files, journal, lock)."""
-        shutil.rmtree(self.path, ignore_errors=True)
+        """Delete the whole directory (scratch files, journal, lock). It is first renamed to
+        a dot-name (``.<run>.gone``) and its lock goes last: another process scanning the
+        root never sees, half deleted, a run directory whose lock is already gone (which it
+        would rightly report as left behind by a dead run)."""
+        gone = self.root / f".{self.run_id}.gone"
+        try:
+            os.rename(self.path, gone)
+        except OSError:
+            gone = self.path  # already gone, or a foreign layout: delete it where it is
+        if gone.is_dir():
+            for child in gone.iterdir():
+                if child.name == LOCK:
+                    continue
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        (gone / LOCK).unlink(missing_ok=True)
+        shutil.rmtree(gone, ignore_errors=True)
         self.release()
 
 
@@ -192,11 +209,16 @@ def runs_under(root: Path) -> Iterator[RunDir]:
 
 
 def stale_partials(root: Path) -> list[Path]:
-    """Half-made run directories (``.<run>.new``) whose maker is gone."""
+    """Half-made run directories (``.<run>.new``) whose maker is gone, and half-deleted ones
+    (``.<run>.gone``) whose remover died before it reached the lock."""
     if not root.is_dir():
         return []
     return [
         p
         for p in root.iterdir()
-        if p.name.startswith(".r") and p.name.endswith(".new") and not lock_held(p / LOCK)
+        if p.name.startswith(".r")
+        and (
+            (p.name.endswith(".new") and not lock_held(p / LOCK))
+            or (p.name.endswith(".gone") and (p / LOCK).exists() and not lock_held(p / LOCK))
+        )
     ]
