@@ -33,8 +33,14 @@ def _ids(impls: list[Implementation]) -> list[str]:
 
 
 def test_every_folder_is_an_implementation() -> None:
+    """Each folder has a manifest, or is a writer-only library's (``writes.json``, judged by
+    harness/writer.py, tests/test_writer.py)."""
     folders = sorted(p.name for p in HERE.iterdir() if p.is_dir() and p.name != "__pycache__")
-    assert folders == [i.name for i in IMPLS]
+    writers = {p.parent.name for p in HERE.glob("*/writes.json")}
+    assert [f for f in folders if f not in writers] == [i.name for i in IMPLS]
+    for name in writers:
+        assert (HERE / name / "README.md").is_file()
+        assert f"[{name}]({name}/)" in (HERE / "README.md").read_text(encoding="utf-8")
 
 
 def test_the_readme_lists_every_implementation() -> None:
