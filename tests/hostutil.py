@@ -67,17 +67,40 @@ def domains(uri: str) -> set[str]:
     return {n for n in virsh(uri, "list", "--all", "--name").split() if n}
 
 
+def qemu_processes(root: Path) -> list[str]:
+    """The command lines of QEMU processes that name a path under ``root`` (a scratch
+    domain's disks live there), so other users' guests do not count."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        words = [w.decode(errors="replace") for w in argv if w]
+        if words and "qemu-system" in Path(words[0]).name and any(str(root) in w for w in words):
+            found.append(" ".join(words))
+    return sorted(found)
+
+
 def inventory(uri: str, root: Path) -> dict[str, object]:
-    """Domains (with their snapshots), storage volumes and files a run could leave."""
+    """Domains (with their snapshots), pools, storage volumes, files under the scratch root
+    and QEMU processes using it: everything a run could leave."""
     doms = {}
     for name in domains(uri):
         snaps = virsh(uri, "snapshot-list", name, "--name", check=False).split()
         doms[name] = sorted(snaps)
-    vols = {}
-    for pool in virsh(uri, "pool-list", "--all", "--name", check=False).split():
-        vols[pool] = sorted(virsh(uri, "vol-list", pool, check=False).splitlines())
+    pools = sorted(virsh(uri, "pool-list", "--all", "--name", check=False).split())
+    vols = {pool: sorted(virsh(uri, "vol-list", pool, check=False).splitlines()) for pool in pools}
     files = sorted(str(p.relative_to(root)) for p in root.rglob("*")) if root.exists() else []
-    return {"domains": doms, "volumes": vols, "files": files}
+    return {
+        "domains": doms,
+        "pools": pools,
+        "volumes": vols,
+        "files": files,
+        "qemu": qemu_processes(root),
+    }
 
 
 def ours(inv: dict[str, object], uri: str, root: Path) -> dict[str, object]:

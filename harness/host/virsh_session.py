@@ -181,10 +181,10 @@ class VirshSession:
                     stream = proc.stdout if key.data == "out" else proc.stderr
                     chunk = os.read(stream.fileno(), 65536)
                     if not chunk:
-                        code = proc.poll()
+                        how = _ended(proc)
                         self.kill()
                         raise BackendDown(
-                            f"virsh session ended (exit status {code}) during {command!r}; "
+                            f"virsh session ended ({how}) during {command!r}; "
                             f"stderr: {self._err.decode(errors='replace')[-500:]}"
                         )
                     if key.data == "out":
@@ -196,6 +196,17 @@ class VirshSession:
         err, _, rest = self._err.partition(err_mark)
         self._err = rest
         return out.decode("utf-8", errors="replace"), err.decode("utf-8", errors="replace")
+
+
+def _ended(proc: subprocess.Popen[bytes]) -> str:
+    """How the virsh process ended ("killed by SIGKILL", "exit status 1"), once it has."""
+    try:
+        code = proc.wait(timeout=1)
+    except subprocess.TimeoutExpired:
+        return "still running"
+    if code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    return f"exit status {code}"
 
 
 def _strip_echo(out: str, command: str, said: str) -> str:
