@@ -41,6 +41,9 @@ class HostInfo:
     uri: str
     #: the client library's version (virsh's, or the binding's), a detail only
     client: str = "unknown"
+    #: the client command when it is not the host's own ``virsh`` (SNAPCONFORM_VIRSH, e.g. a
+    #: release chroot's wrapper): the test driver lives in it, so provenance names it
+    command: str | None = None
 
 
 @dataclass(frozen=True)

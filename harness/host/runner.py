@@ -122,7 +122,8 @@ class HostRunner:
                 "hypervisor": info.hypervisor,
                 "uri": info.uri,
                 "client": info.client,
-            },
+            }
+            | ({"virsh": info.command} if info.command else {}),
         )
 
     def _check(self) -> None:

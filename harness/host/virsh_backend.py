@@ -64,6 +64,7 @@ class VirshBackend:
         self.ephemeral = uri.startswith("test:")
         self.workdir = workdir
         self.session = VirshSession(uri, virsh=virsh, timeout=timeout)
+        self.virsh = virsh
         self.dry_run = dry_run
         #: a dry run where virsh is not installed: the read-only commands are printed too,
         #: and answered as by a host with nothing on it
@@ -139,6 +140,7 @@ class VirshBackend:
             hypervisor=hyp.group(2) if hyp else "unknown",
             uri=uri,
             client=client.group(1) if client else "unknown",
+            command=None if self.virsh == "virsh" else self.virsh,
         )
 
     def fresh(self) -> None:
