@@ -169,6 +169,6 @@ def test_diff_profiles_names_and_files_the_rules(capsys: pytest.CaptureFixture[s
 def test_history_markdown_counts(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff-profiles", "--markdown", "plan-1.0.1", QEMU, "libvirt-9.0-test"]) == 0
     out = capsys.readouterr().out
-    assert f"#### plan-1.0.1 → {QEMU}" in out
+    assert f"| plan-1.0.1 → {QEMU} | 80 | 16 | 7 | 7 | 2 |" in out
     assert "16 of the 80 cells both define differ (7 accepted vs rejected" in out
-    assert f"#### {QEMU} → libvirt-9.0-test" in out
+    assert f"**{QEMU} → libvirt-9.0-test**:" in out

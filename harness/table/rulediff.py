@@ -76,12 +76,15 @@ def kinds(diffs: Sequence[CellDiff]) -> dict[str, int]:
 
 
 def groups(diffs: Sequence[CellDiff]) -> list[tuple[tuple[str, ...], list[CellDiff]]]:
-    """The diffs filed under their rule groups, the largest group first (then by the
-    first cell), cells without a rule last."""
-    by: dict[tuple[str, ...], list[CellDiff]] = {}
+    """The diffs filed under their rule groups (cells of one group also agree on which side
+    breaks each of its rules), the largest group first (then by the first cell), cells
+    without a rule last."""
+    by: dict[tuple[tuple[str, bool, bool], ...], list[CellDiff]] = {}
     for d in diffs:
-        by.setdefault(d.group(), []).append(d)
-    return sorted(by.items(), key=lambda kv: (not kv[0], -len(kv[1]), kv[1][0].key))
+        key = tuple((r, r in d.broken_a, r in d.broken_b) for r in d.group())
+        by.setdefault(key, []).append(d)
+    ordered = sorted(by.items(), key=lambda kv: (not kv[0], -len(kv[1]), kv[1][0].key))
+    return [(tuple(r for r, _, _ in key), members) for key, members in ordered]
 
 
 def counts_text(diffs: Sequence[CellDiff]) -> str:
@@ -130,32 +133,62 @@ def row_marks(
     return {row.index: ids for row, ids in zip(table.rows, per_row, strict=True) if ids}
 
 
+def relation(rule_id: str, members: Sequence[CellDiff], a: str, b: str) -> str:
+    """How the step from ``a`` to ``b`` stands to a rule its cells are filed under."""
+    in_a = any(rule_id in d.broken_a for d in members)
+    in_b = any(rule_id in d.broken_b for d in members)
+    if in_a and in_b:
+        return f"{a} and {b} both break it, differently"
+    if in_a:
+        return f"{a} breaks it, {b} keeps it"
+    if in_b:
+        return f"{b} breaks it"
+    return "involved"
+
+
+def _step_summary(
+    catalogue: Catalogue, tables: Mapping[str, Table], chain: Sequence[str]
+) -> list[str]:
+    steps = [(a, b, rule_diffs(catalogue, tables, a, b)) for a, b in itertools.pairwise(chain)]
+    names = list(dict.fromkeys(k for _, _, diffs in steps for k in kinds(diffs)))
+    lines = [
+        "| step | cells both define | differ | " + " | ".join(names) + " |",
+        "|---|---|---|" + "---|" * len(names),
+    ]
+    for a, b, diffs in steps:
+        both = len(tables[a].defined_cells().keys() & tables[b].defined_cells().keys())
+        per = kinds(diffs)
+        cells = " | ".join(str(per.get(n, 0)) for n in names)
+        lines.append(f"| {a} → {b} | {both} | {len(diffs)} | {cells} |")
+    return lines
+
+
 def history_markdown(
     catalogue: Catalogue, tables: Mapping[str, Table], chain: Sequence[str], examples: int = 2
 ) -> str:
-    """The README's behaviour history: for each step of ``chain`` (oldest first), how many
-    cells differ, by kind, and the changes filed by rule, each with example cells."""
-    lines: list[str] = []
+    """The README's behaviour history: a count table of the steps of ``chain`` (oldest
+    first), then per step the changes filed by rule, each with example cells."""
+    lines = _step_summary(catalogue, tables, chain)
     for a, b in itertools.pairwise(chain):
         diffs = rule_diffs(catalogue, tables, a, b)
         both = len(tables[a].defined_cells().keys() & tables[b].defined_cells().keys())
-        lines.append(f"#### {a} → {b}")
-        lines.append("")
-        summary = f"{len(diffs)} of the {both} cells both define differ"
-        lines.append(summary + (f" ({counts_text(diffs)})." if diffs else "."))
+        lines += ["", f"**{a} → {b}**: {len(diffs)} of the {both} cells both define differ"]
+        lines[-1] += f" ({counts_text(diffs)})." if diffs else "."
         for ids, members in groups(diffs):
             lines.append("")
             if ids:
                 heads = "; ".join(
-                    f"`{r}` ({_origin(catalogue.rule(r))}): {catalogue.rule(r).statement}"
+                    f"`{r}` ({_origin(catalogue.rule(r))}; {relation(r, members, a, b)}): "
+                    f"{catalogue.rule(r).statement}"
                     for r in ids
                 )
             else:
                 heads = "no rule of the catalogue names these cells"
-            broken = sorted({r for d in members for r in d.broken_b})
-            where = f"; {b} breaks {', '.join(broken)}" if broken else ""
-            lines.append(f"- {heads}: **{len(members)} cell(s)** ({counts_text(members)}{where}).")
+            lines.append(f"- {heads}: **{len(members)} cell(s)** ({counts_text(members)}).")
             for d in members[:examples]:
-                lines.append(f"  e.g. {d.key.describe()}: {result_text(d.a)} → {result_text(d.b)}")
-        lines.append("")
+                lines.append(f"  E.g. {d.key.describe()}: {result_text(d.a)} → {result_text(d.b)}.")
+            if len(members) > examples:
+                lines.append(
+                    f"  ({len(members) - examples} more: `snapconform diff-profiles {a} {b}`.)"
+                )
     return "\n".join(lines).rstrip() + "\n"
