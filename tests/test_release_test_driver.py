@@ -71,3 +71,26 @@ def test_7_0_profile_fails_through_the_hosts_virsh(tmp_path: Path) -> None:
     statuses = {r["id"]: r["status"] for r in results["results"]}
     assert statuses["table-running-manual-external-full-qcow2"] == "fail"
     assert proc.returncode != 0
+
+
+@pytest.mark.parametrize("release", release_names())
+def test_release_test_driver_through_its_own_binding(release: str, tmp_path: Path) -> None:
+    """The same cells through the release's python3-libvirt (harness.chroot_libvirt runs
+    the calls in the chroot's own Python)."""
+    _wrapper(release)
+    python = BASE / release / "bin" / "python3"
+    env = dict(os.environ, SNAPCONFORM_LIBVIRT_PYTHON=str(python))
+    env.pop("SNAPCONFORM_VIRSH", None)
+    impl = "python-libvirt:harness.chroot_libvirt@test:///default"
+    cmd = [sys.executable, "-m", "harness", "run", "--impl", impl, "-q"]
+    cmd += ["--report-dir", str(tmp_path), "-k", CELLS]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    results = json.loads(next(tmp_path.glob("*/results.json")).read_text(encoding="utf-8"))
+    details = results["header"]["implementation"]["details"]
+    assert details["libvirt"].startswith(release + ".")
+    assert details["python"] == str(python)
+    assert results["header"]["profile"] == f"libvirt-{release}-test"
+    statuses = {r["id"]: r["status"] for r in results["results"]}
+    assert "table-running-manual-external-full-qcow2" in statuses
+    assert set(statuses.values()) == {"pass"}, statuses
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -44,6 +44,8 @@ class HostInfo:
     #: the client command when it is not the host's own ``virsh`` (SNAPCONFORM_VIRSH, e.g. a
     #: release chroot's wrapper): the test driver lives in it, so provenance names it
     command: str | None = None
+    #: the identity detail that names ``command``: "virsh", or "python" for a binding's
+    command_detail: str = "virsh"
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,8 @@ class BindingBackend:
             hypervisor=version_text(int(self._call(conn.getVersion, "getVersion()"))),
             uri=str(self._call(conn.getURI, "getURI()")),
             client=self._client_version(),
+            command=getattr(self.module, "CLIENT_COMMAND", None) or None,
+            command_detail="python",
         )
 
     def _client_version(self) -> str:

@@ -123,7 +123,7 @@ class HostRunner:
                 "uri": info.uri,
                 "client": info.client,
             }
-            | ({"virsh": info.command} if info.command else {}),
+            | ({info.command_detail: info.command} if info.command else {}),
         )
 
     def _check(self) -> None:
