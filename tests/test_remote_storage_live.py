@@ -32,6 +32,7 @@ from harness.host.safety import HostOptions
 from harness.table.cells import request_for
 from harness.table.model import CellKey
 from tests.hostutil import REPO, qemu_answers, qemu_lock, virsh
+from tests.needs import require
 
 pytestmark = pytest.mark.needs("virsh")
 
@@ -124,7 +125,7 @@ def _chroot_image(path: str) -> dict[str, object]:
 @pytest.mark.parametrize("kind", ["virsh", "libvirt"])
 def test_remote_run_uses_a_pool_and_leaves_nothing(remote: str, kind: str, tmp_path: Path) -> None:
     if kind == "libvirt":
-        pytest.importorskip("libvirt")
+        require("libvirt-python")
     root = tmp_path / "root"
     before = inventory(remote, root)
     options = HostOptions(root=root, allow_host=True)
