@@ -131,32 +131,24 @@ def cleanup_dead_runs(
             continue
         if needs_host and backend is not None:
             failed = False
-            for record in domains:
-                what = f"domain {record.get('name')} ({record.get('uuid')})"
-                seen.add(str(record.get("uuid")))
-                try:
-                    if dry_run:
-                        report.removed.append(f"would remove {what}")
-                        continue
-                    if remove_domain(backend, str(record["name"]), str(record["uuid"])):
-                        report.removed.append(what)
-                    run.journal.append("removed", kind="domain", **_ids(record))
-                except (LibvirtFailure, BackendDown, SafetyError) as exc:
-                    failed = True
-                    report.problems.append(f"{what}: {exc}")
-            for record in pools:
-                what = f"storage pool {record.get('name')} ({record.get('uuid')})"
-                seen.add(str(record.get("uuid")))
-                try:
-                    if dry_run:
-                        report.removed.append(f"would remove {what}")
-                        continue
-                    if remove_pool(backend, str(record["name"]), str(record["uuid"])):
-                        report.removed.append(what)
-                    run.journal.append("removed", kind="pool", **_ids(record))
-                except (LibvirtFailure, BackendDown, SafetyError) as exc:
-                    failed = True
-                    report.problems.append(f"{what}: {exc}")
+            objects = (
+                ("domain", "domain", domains, remove_domain),
+                ("pool", "storage pool", pools, remove_pool),
+            )
+            for kind, label, records, remove in objects:
+                for record in records:
+                    what = f"{label} {record.get('name')} ({record.get('uuid')})"
+                    seen.add(str(record.get("uuid")))
+                    try:
+                        if dry_run:
+                            report.removed.append(f"would remove {what}")
+                            continue
+                        if remove(backend, str(record["name"]), str(record["uuid"])):
+                            report.removed.append(what)
+                        run.journal.append("removed", kind=kind, **_ids(record))
+                    except (LibvirtFailure, BackendDown, SafetyError) as exc:
+                        failed = True
+                        report.problems.append(f"{what}: {exc}")
             if failed:
                 continue
         report.removed.append(("would remove " if dry_run else "") + f"directory {run.path}")
