@@ -30,6 +30,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "restarts_daemon: the test stops and starts the local libvirtd; it runs alone among "
         "the tests that need that daemon (xdist workers included)",
     )
+    config.addinivalue_line(
+        "markers",
+        "leaves_dead_runs: the test leaves a dead run's domains on the local libvirtd for a "
+        "while (a run killed before `snapconform cleanup`); it runs alone among the tests that "
+        "need that daemon, whose runs would rightly refuse to start beside those leftovers",
+    )
 
 
 DAEMON_LOCK = Path("/tmp/snapconform-daemon-tests.lock")
@@ -37,16 +43,18 @@ DAEMON_LOCK = Path("/tmp/snapconform-daemon-tests.lock")
 
 @pytest.fixture(autouse=True)
 def _daemon_share(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Tests that need the local libvirtd share it; a test that restarts it holds it alone,
-    so no other worker's test meets a daemon that is down (a false failure)."""
+    """Tests that need the local libvirtd share it; a test that restarts it, or leaves a
+    killed run's domains on it for a while, holds it alone, so no other worker's test meets
+    a daemon that is down or a run refused for leftovers that are not its own (false
+    failures, both seen under -n auto)."""
     node = request.node
-    restarts = node.get_closest_marker("restarts_daemon") is not None
+    alone = any(node.get_closest_marker(m) for m in ("restarts_daemon", "leaves_dead_runs"))
     needs = {n for mark in node.iter_markers("needs") for n in mark.args}
-    if not restarts and "libvirtd" not in needs:
+    if not alone and "libvirtd" not in needs:
         yield
         return
     with open(DAEMON_LOCK, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX if restarts else fcntl.LOCK_SH)
+        fcntl.flock(fh, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
         yield
 
 

@@ -89,6 +89,7 @@ def test_an_interrupted_run_cleans_up(uri: str, signum: int, tmp_path: Path) -> 
         assert _run_domains(uri, run_id) == set()
 
 
+@pytest.mark.leaves_dead_runs
 @pytest.mark.parametrize("uri", URIS)
 def test_a_killed_run_is_cleaned_up_by_snapconform_cleanup(uri: str, tmp_path: Path) -> None:
     with qemu_lock():
