@@ -122,6 +122,32 @@ def _chroot_image(path: str) -> dict[str, object]:
     return {"snapshots": chain[0].get("snapshots", []), "chain": len(chain)}
 
 
+def _define_journaled_pool(
+    remote: str, root: Path, tmp_path: Path, run_id: str, name: str, uuid: str, path: str
+) -> None:
+    """A dead run ``run_id`` under ``root`` whose journal names pool ``name``/``uuid``, and
+    that pool defined (not built) on ``remote`` with its target at ``path``."""
+    xml = tmp_path / "pool.xml"
+    xml.write_text(
+        f"<pool type='dir'><name>{name}</name><uuid>{uuid}</uuid>"
+        f"<target><path>{path}</path></target></pool>"
+    )
+    run = root / run_id
+    run.mkdir(parents=True)
+    (run / "lock").touch()
+    journal = Journal(run / "journal.jsonl")
+    journal.append("run", run=run_id, uri=remote)
+    journal.append("create", kind="pool", name=name, uuid=uuid, uri=remote)
+    virsh(remote, "pool-define", str(xml))
+
+
+def _cleanup(remote: str, root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness", "cleanup", "--uri", remote, "--scratch-root", str(root)],
+        cwd=REPO, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("kind", ["virsh", "libvirt"])
 def test_remote_run_uses_a_pool_and_leaves_nothing(remote: str, kind: str, tmp_path: Path) -> None:
     if kind == "libvirt":
@@ -198,24 +224,11 @@ def test_cleanup_refuses_a_pool_not_made_like_ours(remote: str, tmp_path: Path) 
     journal replay must refuse it (a problem, exit 1) and leave it defined."""
     root = tmp_path / "root"
     name, uuid = "snapconform-rdeadbeef-scratch", "6c0d8d6e-7a61-4c2b-9d55-3f0e1a1b2c3d"
-    xml = tmp_path / "pool.xml"
-    xml.write_text(
-        f"<pool type='dir'><name>{name}</name><uuid>{uuid}</uuid>"
-        "<target><path>/var/tmp/not-snapconform</path></target></pool>"
+    _define_journaled_pool(
+        remote, root, tmp_path, "rdeadbeef", name, uuid, "/var/tmp/not-snapconform"
     )
-    run = root / "rdeadbeef"
-    run.mkdir(parents=True)
-    (run / "lock").touch()
-    journal = Journal(run / "journal.jsonl")
-    journal.append("run", run="rdeadbeef", uri=remote)
-    journal.append("create", kind="pool", name=name, uuid=uuid, uri=remote)
-    virsh(remote, "pool-define", str(xml))
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "harness", "cleanup", "--uri", remote,
-             "--scratch-root", str(root)],
-            cwd=REPO, capture_output=True, text=True, check=False,
-        )  # fmt: skip
+        done = _cleanup(remote, root)
         assert done.returncode == 1, (done.stdout, done.stderr)
         assert "refusing to touch storage pool" in done.stderr
         assert name in virsh(remote, "pool-list", "--all", "--name").split()
@@ -229,24 +242,9 @@ def test_cleanup_removes_a_journaled_pool_that_never_started(remote: str, tmp_pa
     root = tmp_path / "root"
     before = inventory(remote, root)
     name, uuid = "snapconform-rabcdef01-scratch", "0d6a1c8e-1111-4c2b-9d55-3f0e1a1b2c3d"
-    xml = tmp_path / "pool.xml"
-    xml.write_text(
-        f"<pool type='dir'><name>{name}</name><uuid>{uuid}</uuid>"
-        f"<target><path>/var/tmp/{name}</path></target></pool>"
-    )
-    run = root / "rabcdef01"
-    run.mkdir(parents=True)
-    (run / "lock").touch()
-    journal = Journal(run / "journal.jsonl")
-    journal.append("run", run="rabcdef01", uri=remote)
-    journal.append("create", kind="pool", name=name, uuid=uuid, uri=remote)
-    virsh(remote, "pool-define", str(xml))
+    _define_journaled_pool(remote, root, tmp_path, "rabcdef01", name, uuid, f"/var/tmp/{name}")
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "harness", "cleanup", "--uri", remote,
-             "--scratch-root", str(root)],
-            cwd=REPO, capture_output=True, text=True, check=False,
-        )  # fmt: skip
+        done = _cleanup(remote, root)
         assert done.returncode == 0, (done.stdout, done.stderr)
         assert f"removed: storage pool {name}" in done.stdout
         assert inventory(remote, root) == before
