@@ -152,7 +152,14 @@ def _apply_masks(root: etree._Element, masks: frozenset[str]) -> None:
 
 
 def _c14n(element: etree._Element) -> str:
-    """C14N 2.0 serialisation of ``element`` (without its tail)."""
+    """C14N 2.0 serialisation of ``element`` (without its tail).
+
+    A child is serialised from a copy: lxml's C14N 2.0 writer does not see the namespaces its
+    ancestors declare (``<d xmlns:xi=...><xi:include/></d>``'s child raised ValueError), and a
+    copy carries the declarations it uses."""
+    if element.getparent() is not None:
+        element = deepcopy(element)
+        element.tail = None
     return etree.tostring(element, method="c14n2", with_comments=False).decode("utf-8")
 
 

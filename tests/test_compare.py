@@ -523,3 +523,18 @@ def test_domain_only_mask_keeps_the_cookie() -> None:
     assert compare(a, b, masks=["domain-only"]).equal
     assert not compare(a, c, masks=["domain-only"]).equal
     assert compare(a, c, masks=["domain"]).equal
+
+
+def test_root_children_in_a_namespace_the_root_declares() -> None:
+    """The semantic sort and the edit script serialise a root child on its own: the
+    declaration it uses comes from the root (lxml alone raised "not declared in scope")."""
+    ns = "xmlns:x='urn:snapconform:test'"
+    a = f"<domainsnapshot {ns}><x:b/><x:a/><name>s</name></domainsnapshot>"
+    b = f"<domainsnapshot {ns}><x:a/><name>s</name><x:b/></domainsnapshot>"
+    assert compare(a, b, mode="semantic").equal
+    assert not compare(a, b).equal
+    once = canonicalize(a, mode="semantic")
+    assert canonicalize(once, mode="semantic") == once
+    kept = f"<domainsnapshot {ns}><name>s</name><description>d</description>"
+    gone = compare(kept + "<x:c a='1'/></domainsnapshot>", kept + "</domainsnapshot>")
+    assert '(was <x:c xmlns:x="urn:snapconform:test" a="1"></x:c>)' in gone.edit_script
