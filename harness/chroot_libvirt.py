@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import threading
 from typing import Any
 
@@ -74,23 +75,45 @@ class libvirtError(Exception):
 
 
 class _Child:
+    """The child Python. Failing to start it is an ImportError (the adapter reports a module
+    it cannot import, with the child's own words: a release wrapper refuses while its release
+    is down); its stderr goes to a file, read back when it exits."""
+
     def __init__(self, python: str) -> None:
         self.lock = threading.Lock()
-        self.proc = subprocess.Popen(
-            [python, "-c", _SERVER],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-        self.constants: dict[str, int] = self._read()["ok"]
+        # lives as long as the child (one per process); closed with it at exit
+        self.stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")  # noqa: SIM115
+        try:
+            self.proc = subprocess.Popen(
+                [python, "-c", _SERVER],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.stderr,
+                text=True,
+                bufsize=1,
+            )
+        except OSError as exc:
+            raise ImportError(f"SNAPCONFORM_LIBVIRT_PYTHON={python}: {exc}") from exc
+        try:
+            self.constants: dict[str, int] = self._read()["ok"]
+        except RuntimeError as exc:
+            raise ImportError(str(exc)) from exc
 
     def _read(self) -> dict[str, Any]:
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line:
-            raise RuntimeError(f"{CLIENT_COMMAND}: the libvirt child exited")
-        data: dict[str, Any] = json.loads(line)
+            code = self.proc.wait()
+            self.stderr.seek(0)
+            said = self.stderr.read()[-2000:].strip()
+            raise RuntimeError(
+                f"{CLIENT_COMMAND}: the libvirt child exited (status {code})"
+                + (f": {said}" if said else "")
+            )
+        try:
+            data: dict[str, Any] = json.loads(line)
+        except ValueError as exc:
+            raise RuntimeError(f"{CLIENT_COMMAND}: not an answer: {line[:200]!r}") from exc
         return data
 
     def call(self, handle: int | None, method: str, args: tuple[Any, ...]) -> Any:

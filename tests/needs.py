@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -73,6 +74,7 @@ NEEDS: dict[str, Need] = {
         "a driveable headless Chromium: apt-get install chromium chromium-driver, and selenium "
         "(pip install 'snapconform[test]')",
     ),
+    "root": Need(lambda: os.geteuid() == 0, "root (mount, chroot): run the tests as root"),
     "seed": Need(SEED.is_dir, f"the seed commit's text in {SEED} (beside the repository)"),
 }
 
@@ -108,6 +110,34 @@ def _implementations() -> dict[str, Need]:
 
 
 NEEDS.update(_implementations())
+
+
+def release_client_ready(name: str) -> bool:
+    """The release's own client wrappers can run (scripts/libvirt-release): root, the chroot
+    built and up without --tcp, i.e. the scratch root mounted in it. Built but down, the
+    client would not see the harness's files (the wrappers refuse then)."""
+    base = Path(os.environ.get("SNAPCONFORM_RELEASES_DIR", "/var/lib/snapconform-releases"))
+    root = base / name / "root"
+    scratch = os.environ.get("SNAPCONFORM_SCRATCH_ROOT", "/var/tmp/snapconform")
+    point = str(root) + "/" + scratch.lstrip("/")
+    if os.geteuid() != 0 or not os.access(base / name / "bin" / "virsh", os.X_OK):
+        return False
+    mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+    return any(line.split()[1].replace("\\040", " ") == point for line in mounts)
+
+
+def _releases() -> dict[str, Need]:
+    """``release:NAME`` for every releases/NAME.json."""
+    return {
+        f"release:{path.stem}": Need(
+            functools.partial(release_client_ready, path.stem),
+            f"release {path.stem} up, as root: scripts/libvirt-host up --release {path.stem}",
+        )
+        for path in (REPO / "releases").glob("*.json")
+    }
+
+
+NEEDS.update(_releases())
 
 
 @functools.cache

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.hostutil import REPO, release_names
+from tests.needs import require
 
 BASE = Path(os.environ.get("SNAPCONFORM_RELEASES_DIR", "/var/lib/snapconform-releases"))
 #: cells whose answer differs between 7.0's test driver and 9.0's ('manual' memory: 7.0
@@ -25,12 +26,10 @@ CELLS = "table-running-manual-external or table-shutoff-omit-omit or sem-mem-ext
 
 
 def _wrapper(release: str) -> Path:
-    wrapper = BASE / release / "bin" / "virsh"
-    if not os.access(wrapper, os.X_OK) or not (BASE / release / "root/usr/bin/virsh").exists():
-        pytest.skip(f"release {release} is not built (scripts/libvirt-host up --release {release})")
-    if os.geteuid() != 0:
-        pytest.skip("the release wrappers chroot: needs root")
-    return wrapper
+    """The release's virsh wrapper; the test skips unless the release is up (its scratch
+    root mounted: built but down, every case errors or fails on files the chroot cannot see)."""
+    require(f"release:{release}")
+    return BASE / release / "bin" / "virsh"
 
 
 def _run(release: str, tmp_path: Path, *extra: str) -> tuple[int, dict[str, object]]:
@@ -62,7 +61,7 @@ def test_release_test_driver_through_its_own_virsh(release: str, tmp_path: Path)
 def test_7_0_profile_fails_through_the_hosts_virsh(tmp_path: Path) -> None:
     """The same cells judged as 7.0's through the host's 9.0 virsh fail: the profile does
     not pass by itself, only through the release's own client."""
-    _wrapper("7.0")
+    require("virsh")
     cmd = [sys.executable, "-m", "harness", "run", "--impl", "virsh:test:///default", "-q"]
     cmd += ["--report-dir", str(tmp_path), "-k", CELLS, "--profile", "libvirt-7.0-test"]
     env = {k: v for k, v in os.environ.items() if k != "SNAPCONFORM_VIRSH"}
