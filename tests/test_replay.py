@@ -117,3 +117,20 @@ def test_a_real_host_transcript_replays_to_the_live_verdicts(
     # compare accepts the replay as a run of the same implementation under the same profile
     gate = compare_runs(live, replayed, {})
     assert not [c for c in gate.regressions if c.case_id in same]
+
+
+def test_a_recorded_adapter_keeps_its_fixture_grouping(tmp_path: Path) -> None:
+    """A recorder passes the inner adapter's fixture_key through (the suite orders and
+    schedules by it); an adapter without one stays without one."""
+    from harness.adapters.python import PythonAdapter
+    from harness.replay import Recorder
+
+    class OnFixtures(PythonAdapter):
+        def fixture_key(self, request: Request) -> tuple[str, tuple[int, int]]:
+            return ("group", (0, 0))
+
+    plain = Recorder(PythonAdapter("harness.reference"), tmp_path / "a.jsonl")
+    assert getattr(plain, "fixture_key", None) is None
+    grouped = Recorder(OnFixtures("harness.reference"), tmp_path / "b.jsonl")
+    request = Request(Level.SYNTAX, Operation.PARSE, "<domainsnapshot/>")
+    assert grouped.fixture_key(request) == ("group", (0, 0))
