@@ -13,6 +13,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 QEMU = "qemu:///system"
 TEST = "test:///default"
+#: where scripts/libvirt-release builds the release chroots
+RELEASES_DIR = Path(os.environ.get("SNAPCONFORM_RELEASES_DIR", "/var/lib/snapconform-releases"))
 
 
 def virsh(uri: str, *args: str, check: bool = True) -> str:
@@ -31,8 +33,7 @@ def virsh(uri: str, *args: str, check: bool = True) -> str:
 
 def release_uri(name: str) -> str:
     """The socket URI of a release chroot's daemon (scripts/libvirt-release Chroot.uri)."""
-    base = Path(os.environ.get("SNAPCONFORM_RELEASES_DIR", "/var/lib/snapconform-releases"))
-    return f"qemu:///system?socket={base / name / 'root/run/libvirt/libvirt-sock'}"
+    return f"qemu:///system?socket={RELEASES_DIR / name / 'root/run/libvirt/libvirt-sock'}"
 
 
 def release_names() -> list[str]:

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from harness.corpus.lint import LIBVIRT_RNG
-from tests.hostutil import qemu_answers
+from harness.host.safety import DEFAULT_ROOT
+from tests.hostutil import RELEASES_DIR, qemu_answers, release_names
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO.parent / "shared" / "seed"
@@ -116,11 +117,9 @@ def release_client_ready(name: str) -> bool:
     """The release's own client wrappers can run (scripts/libvirt-release): root, the chroot
     built and up without --tcp, i.e. the scratch root mounted in it. Built but down, the
     client would not see the harness's files (the wrappers refuse then)."""
-    base = Path(os.environ.get("SNAPCONFORM_RELEASES_DIR", "/var/lib/snapconform-releases"))
-    root = base / name / "root"
-    scratch = os.environ.get("SNAPCONFORM_SCRATCH_ROOT", "/var/tmp/snapconform")
-    point = str(root) + "/" + scratch.lstrip("/")
-    if os.geteuid() != 0 or not os.access(base / name / "bin" / "virsh", os.X_OK):
+    scratch = os.environ.get("SNAPCONFORM_SCRATCH_ROOT") or str(DEFAULT_ROOT)  # as HostOptions
+    point = str(RELEASES_DIR / name / "root") + "/" + scratch.lstrip("/")
+    if os.geteuid() != 0 or not os.access(RELEASES_DIR / name / "bin" / "virsh", os.X_OK):
         return False
     mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
     return any(line.split()[1].replace("\\040", " ") == point for line in mounts)
@@ -129,11 +128,11 @@ def release_client_ready(name: str) -> bool:
 def _releases() -> dict[str, Need]:
     """``release:NAME`` for every releases/NAME.json."""
     return {
-        f"release:{path.stem}": Need(
-            functools.partial(release_client_ready, path.stem),
-            f"release {path.stem} up, as root: scripts/libvirt-host up --release {path.stem}",
+        f"release:{name}": Need(
+            functools.partial(release_client_ready, name),
+            f"release {name} up, as root: scripts/libvirt-host up --release {name}",
         )
-        for path in (REPO / "releases").glob("*.json")
+        for name in release_names()
     }
 
 

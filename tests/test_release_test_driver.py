@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostutil import REPO, release_names
+from tests.hostutil import RELEASES_DIR, REPO, release_names
 from tests.needs import require
 
-BASE = Path(os.environ.get("SNAPCONFORM_RELEASES_DIR", "/var/lib/snapconform-releases"))
+BASE = RELEASES_DIR
 #: cells whose answer differs between 7.0's test driver and 9.0's ('manual' memory: 7.0
 #: refuses it as unsupported, 9.0 as an XML error), and a few that hold for every release
 CELLS = "table-running-manual-external or table-shutoff-omit-omit or sem-mem-external-running"

@@ -31,13 +31,13 @@ from harness.host.journal import Journal
 from harness.host.safety import HostOptions
 from harness.table.cells import request_for
 from harness.table.model import CellKey
-from tests.hostutil import REPO, qemu_answers, qemu_lock, virsh
+from tests.hostutil import RELEASES_DIR, REPO, qemu_answers, qemu_lock, virsh
 from tests.needs import require
 
 pytestmark = pytest.mark.needs("virsh")
 
 RELEASE = os.environ.get("SNAPCONFORM_REMOTE_RELEASE", "12.9")
-BASE = Path(os.environ.get("SNAPCONFORM_RELEASES_DIR", "/var/lib/snapconform-releases"))
+BASE = RELEASES_DIR
 CHROOT = BASE / RELEASE / "root"
 PORT = json.loads((REPO / "releases" / f"{RELEASE}.json").read_text())["tcp_port"]
 URI = f"qemu+tcp://127.0.0.1:{PORT}/system"
