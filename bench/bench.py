@@ -9,7 +9,9 @@ On test:///default and the reference (always):
 On a real host (``--uri``, a libvirtd; skipped when it does not answer):
 * provisions and destroys per run against the distinct fixtures of the selection (the
   harness's own counters, SNAPCONFORM_HOST_STATS), one worker and two;
-* ``-n 2`` against ``-n 1``; both runs' verdicts must be identical case by case.
+* ``-n 2`` against ``-n 1``; both runs' verdicts must be identical case by case;
+* the physical floor: the ``-n 1`` run's needed host operations replayed bare
+  (``bench/floor.py``) against that run's wall time.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+
+from floor import floor  # noqa: E402  (bench/ is not a package)
+
+from harness.host.trace import ENV as TRACE_ENV  # noqa: E402
 
 
 def run(impl: str, tmp: Path, *extra: str, env: dict[str, str] | None = None) -> dict[str, object]:
@@ -136,7 +143,8 @@ def host(tmp: Path, uri: str) -> None:
         print(f"real host {uri}: not reachable, skipped ({probe.stderr.strip()})")
         return
     print(f"real host {uri} (virsh, --allow-host)")
-    one = run(f"virsh:{uri}", tmp, "--allow-host")
+    trace = tmp / "host-trace.jsonl"
+    one = run(f"virsh:{uri}", tmp, "--allow-host", env={TRACE_ENV: str(trace)})
     two = run(f"virsh:{uri}", tmp, "--allow-host", "-n", "2")
     for label, r in (("-n 1", one), ("-n 2", two)):
         stats = r["stats"]
@@ -162,6 +170,16 @@ def host(tmp: Path, uri: str) -> None:
         f"  -n 2 against -n 1: {float(one['wall']) / float(two['wall']):.2f}x faster; "
         f"verdicts identical case by case: {same}"
     )
+    f = floor(trace, uri)
+    print(
+        f"  physical floor (bench/floor.py: the -n 1 run's {f['operations']} host operations "
+        f"its cases need, {f['background']} of them in background sessions as in the run, "
+        f"replayed bare; {f['skipped']} reads left out, {f['skipped_seconds']:.1f} s of the "
+        f"run): {f['seconds']:.1f} s; harness wall {float(one['wall']):.1f} s; "
+        f"ratio {float(one['wall']) / f['seconds']:.2f} (target <= 1.15)"
+    )
+    if f["mismatches"] or f["left"]:
+        print(f"  floor replay differed from the run: {f['mismatches'][:5]}; left: {f['left']}")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 import uuid as uuidlib
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from harness.host import qcow2
+from harness.host import qcow2, trace
 from harness.host.backend import Backend
 from harness.host.errors import LibvirtFailure
 from harness.host.images import image_snapshots
@@ -112,7 +113,9 @@ class LocalStorage:
             self._echo(" ".join(cmd))
             return
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        began = time.time()
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+        trace.record("exec", cmd, began, time.time() - began, result.returncode != 0)
         if result.returncode != 0:
             raise StorageError(f"{' '.join(cmd)} failed: {result.stderr.strip()}")
 
@@ -126,13 +129,18 @@ class LocalStorage:
         scratch = Path(self.scratch)
         if self.options.dry_run or not scratch.is_dir():
             return
+        began = time.time()
+        removed = []
         for entry in scratch.iterdir():
             if str(entry) in keep:
                 continue
+            removed.append(str(entry))
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
+        if removed:
+            trace.record("unlink", removed, began, time.time() - began, False)
 
     def image_snapshots(self, path: str) -> list[str]:
         return image_snapshots(path)

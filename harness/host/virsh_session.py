@@ -25,6 +25,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+from harness.host import trace
 from harness.host.errors import BackendDown
 
 PROMPTS = ("virsh # ", "virsh > ")
@@ -145,6 +146,7 @@ class VirshSession:
         proc = self._proc
         assert proc is not None and proc.stdin is not None
         self._count += 1
+        began = time.time()
         said = f"SC''MK{self._nonce}x{self._count}"
         shown = f"SCMK{self._nonce}x{self._count}"
         try:
@@ -161,7 +163,12 @@ class VirshSession:
             # step now, so this process is done; the next command starts a new one
             self.kill()
             raise
-        return Reply(_strip_echo(out, command, said), err)
+        reply = Reply(_strip_echo(out, command, said), err)
+        if trace.enabled():
+            words = trace.virsh_words(command)
+            failed = reply.error is not None
+            trace.record("virsh", words, began, time.time() - began, failed, reply.out)
+        return reply
 
     def _read_until(self, shown: str, command: str, timeout: float) -> tuple[str, str]:
         proc = self._proc
