@@ -565,7 +565,7 @@ def _explore(args: argparse.Namespace) -> int:
         print("snapconform explore: give exactly two --impl", file=sys.stderr)
         return 2
     try:
-        from harness.explore import explore, write_candidates
+        from harness.explore import covered_by, explore, table_cells, write_candidates
     except ImportError as exc:
         print(
             f"snapconform explore needs hypothesis (pip install hypothesis): {exc}", file=sys.stderr
@@ -588,13 +588,20 @@ def _explore(args: argparse.Namespace) -> int:
     finally:
         for adapter in adapters:
             adapter.close()
-    written = write_candidates(found, Path(args.out), args.impl[0], args.impl[1])
+    cells = table_cells(default_corpus())
+    written = write_candidates(found, Path(args.out), args.impl[0], args.impl[1], cells)
+    new = [d for d in found if covered_by(d.scenario, cells) is None]
     print(
         f"{explorer.runs} requests run ({explorer.errored} errored, skipped); "
-        f"{len(found)} distinct disagreements, written as candidates to {args.out}"
+        f"{len(found)} distinct disagreements ({len(new)} that no table cell asks), "
+        f"written as candidates to {args.out}"
     )
-    for folder in written:
-        print(f"  {folder}")
+    for folder, d in zip(written, found, strict=True):
+        cell = covered_by(d.scenario, cells)
+        print(f"  {folder}" + (f" (table cell {cell} asks the same)" if cell else " (new)"))
+    for scenario, side, message in explorer.errors:
+        impl = args.impl[0] if side == "A" else args.impl[1]
+        print(f"  errored on {impl}: {scenario}: {message[:300]}")
     return 0
 
 

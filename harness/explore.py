@@ -11,6 +11,7 @@ an expectation: it enters the corpus only once confirmed live and given provenan
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -39,8 +40,9 @@ from harness.contract import (
 from harness.xmlsafe import XmlError
 
 MEMORY = ("omit", "no", "internal", "external", "manual")
-DISK_MODES = ("omit", "no", "internal", "external")
-FLAGS = ("disk-only", "halt", "atomic", "live", "no-metadata")
+DISK_MODES = ("omit", "no", "internal", "external", "manual")
+FORMATS = ("qcow2", "raw")
+FLAGS = ("disk-only", "halt", "atomic", "live", "no-metadata", "reuse-external", "quiesce")
 NAME = "x1"
 
 
@@ -84,12 +86,11 @@ scenarios = st.builds(
     state=st.sampled_from(["shutoff", "running", "paused"]),
     persistent=st.booleans(),
     memory=st.sampled_from(MEMORY),
-    disks=st.sampled_from(["qcow2", "raw"]).flatmap(
-        lambda fmt: st.lists(st.sampled_from(DISK_MODES), min_size=1, max_size=2).map(
-            lambda modes: tuple((("vda", "vdb")[i], fmt, m) for i, m in enumerate(modes))
-        )
-    ),
-    flags=st.lists(st.sampled_from(FLAGS), unique=True, max_size=2).map(lambda f: tuple(sorted(f))),
+    # each disk its own format and mode: mixed qcow2 and raw domains too
+    disks=st.lists(
+        st.tuples(st.sampled_from(FORMATS), st.sampled_from(DISK_MODES)), min_size=1, max_size=2
+    ).map(lambda specs: tuple((("vda", "vdb")[i], f, m) for i, (f, m) in enumerate(specs))),
+    flags=st.lists(st.sampled_from(FLAGS), unique=True, max_size=3).map(lambda f: tuple(sorted(f))),
 ).map(lambda s: s if s.persistent or s.state != "shutoff" else replace(s, persistent=True))
 
 
@@ -136,13 +137,19 @@ class Explorer:
         self.a, self.b = a, b
         self.runs = 0
         self.errored = 0
+        #: the first errored requests: (scenario, which side, its message)
+        self.errors: list[tuple[Scenario, str, str]] = []
 
     def check(self, scenario: Scenario) -> Disagreement | None:
         self.runs += 1
-        oa = observe(self.a.run(scenario.request(self.a.scratch)), self.a.scratch)
-        ob = observe(self.b.run(scenario.request(self.b.scratch)), self.b.scratch)
+        ra = self.a.run(scenario.request(self.a.scratch))
+        rb = self.b.run(scenario.request(self.b.scratch))
+        oa, ob = observe(ra, self.a.scratch), observe(rb, self.b.scratch)
         if oa is None or ob is None:
             self.errored += 1
+            for side, outcome in (("A", ra), ("B", rb)):
+                if isinstance(outcome, Errored) and len(self.errors) < 20:
+                    self.errors.append((scenario, side, outcome.message))
             return None
         return Disagreement(scenario, oa, ob) if _differs(oa, ob) else None
 
@@ -218,7 +225,46 @@ def explore(
     return list(shrunk.values()), explorer
 
 
-def write_candidates(found: list[Disagreement], out: Path, a: str, b: str) -> list[Path]:
+def _coverage_key(request: Request) -> tuple[Any, ...]:
+    """What makes two create requests the same question: state, persistence, flags, the
+    domain's disks (target, format) and the document less its snapshot name and memory file."""
+    xml = re.sub(r"<name>[^<]*</name>", "", request.xml)
+    xml = re.sub(r"(<memory [^>]*file=')[^']*'", r"\1F'", xml)
+    context = request.context
+    assert context is not None
+    return (
+        str(context.state),
+        context.persistent,
+        frozenset(str(f) for f in context.flags),
+        tuple((d.target, d.format) for d in context.disks),
+        xml,
+    )
+
+
+def table_cells(corpus: Path) -> dict[tuple[Any, ...], str]:
+    """The combination table's cells by the question they ask (their coverage key)."""
+    from harness.table.cells import request_for
+    from harness.table.loader import load_axes
+
+    axes = load_axes(corpus)
+    return {
+        _coverage_key(request_for(cell, {SCRATCH_TOKEN: SCRATCH_TOKEN})): cell.id
+        for cell in axes.product()
+    }
+
+
+def covered_by(scenario: Scenario, cells: dict[tuple[Any, ...], str]) -> str | None:
+    """The table cell that asks the same question as ``scenario``, if one does."""
+    return cells.get(_coverage_key(scenario.request(SCRATCH_TOKEN)))
+
+
+def write_candidates(
+    found: list[Disagreement],
+    out: Path,
+    a: str,
+    b: str,
+    cells: dict[tuple[Any, ...], str] | None = None,
+) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for index, d in enumerate(found, start=1):
@@ -231,9 +277,21 @@ def write_candidates(found: list[Disagreement], out: Path, a: str, b: str) -> li
             "scenario": asdict(d.scenario),
             "observed": {a: d.a, b: d.b},
         }
+        cell = None if cells is None else covered_by(d.scenario, cells)
+        if cell is not None:
+            doc["covered_by"] = cell  # the corpus asks this already: a known difference
         (folder / "candidate.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
         written.append(folder)
     return written
 
 
-__all__ = ["Disagreement", "Scenario", "explore", "observe", "scenarios", "write_candidates"]
+__all__ = [
+    "Disagreement",
+    "Scenario",
+    "covered_by",
+    "explore",
+    "observe",
+    "scenarios",
+    "table_cells",
+    "write_candidates",
+]

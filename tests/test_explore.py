@@ -20,7 +20,7 @@ def test_two_profiles_disagree_and_each_disagreement_is_shrunk(tmp_path: Path) -
         for d in found:
             assert d.a != d.b
             # minimal: at most one change from the simplest scenario per axis is left
-            assert len(d.scenario.flags) <= 2
+            assert len(d.scenario.flags) <= 3
         written = write_candidates(found, tmp_path / "out", "A", "B")
     finally:
         a.close()
@@ -83,3 +83,34 @@ def test_shrinking_ends_when_only_transient_domains_disagree() -> None:
     assert found is not None
     small = explorer.shrink(found)
     assert small.scenario == Scenario(state="running", persistent=False)
+
+
+def test_errored_requests_are_counted_and_kept_with_their_message() -> None:
+    """An implementation that crashes is never a disagreement; its errors are reported."""
+    a = PythonAdapter("harness.reference")
+    b = PythonAdapter("tests.impls.fake:crash")
+    try:
+        found, explorer = explore(a, b, 10)
+    finally:
+        a.close()
+        b.close()
+    assert found == []
+    assert explorer.errored == explorer.runs == 10
+    assert explorer.errors and all(side == "B" for _, side, _ in explorer.errors)
+    assert all(message for _, _, message in explorer.errors)
+
+
+def test_a_scenario_the_table_asks_is_named_by_its_cell() -> None:
+    from harness.explore import covered_by, table_cells
+    from harness.paths import default_corpus
+
+    cells = table_cells(default_corpus())
+    assert len(cells) == 648
+    plain = Scenario(state="running", memory="external", disks=(("vda", "raw", "omit"),))
+    assert covered_by(plain, cells) == "table-running-external-omit-full-raw"
+    diskonly = Scenario(disks=(("vda", "qcow2", "manual"),), flags=("disk-only",))
+    assert covered_by(diskonly, cells) == "table-shutoff-omit-manual-diskonly-qcow2"
+    # no cell is a transient domain, nor three flags at once
+    assert covered_by(Scenario(state="running", persistent=False), cells) is None
+    many = Scenario(state="running", flags=("atomic", "halt", "live"))
+    assert covered_by(many, cells) is None
