@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from harness.adapters.python import PythonAdapter
-from harness.explore import Scenario, explore, write_candidates
+from harness.explore import Disagreement, Explorer, Scenario, explore, write_candidates
 
 
 def test_two_profiles_disagree_and_each_disagreement_is_shrunk(tmp_path: Path) -> None:
@@ -31,14 +31,17 @@ def test_two_profiles_disagree_and_each_disagreement_is_shrunk(tmp_path: Path) -
     assert (written[0] / "input.xml").read_text().startswith("<domainsnapshot>")
 
 
-def test_one_implementation_agrees_with_itself() -> None:
-    a = PythonAdapter("harness.reference")
-    b = PythonAdapter("harness.reference")
+def _explore(a_target: str, b_target: str, budget: int) -> tuple[list[Disagreement], Explorer]:
+    a, b = PythonAdapter(a_target), PythonAdapter(b_target)
     try:
-        found, _ = explore(a, b, 15)
+        return explore(a, b, budget)
     finally:
         a.close()
         b.close()
+
+
+def test_one_implementation_agrees_with_itself() -> None:
+    found, _ = _explore("harness.reference", "harness.reference", 15)
     assert found == []
 
 
@@ -87,13 +90,7 @@ def test_shrinking_ends_when_only_transient_domains_disagree() -> None:
 
 def test_errored_requests_are_counted_and_kept_with_their_message() -> None:
     """An implementation that crashes is never a disagreement; its errors are reported."""
-    a = PythonAdapter("harness.reference")
-    b = PythonAdapter("tests.impls.fake:crash")
-    try:
-        found, explorer = explore(a, b, 10)
-    finally:
-        a.close()
-        b.close()
+    found, explorer = _explore("harness.reference", "tests.impls.fake:crash", 10)
     assert found == []
     assert explorer.errored == explorer.runs == 10
     assert explorer.errors and all(side == "B" for _, side, _ in explorer.errors)
