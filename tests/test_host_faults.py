@@ -6,25 +6,21 @@ QEMU processes using it) equals the one before."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from harness.host.journal import Journal, runs_under
 from tests.hostutil import QEMU, REPO, inventory, ours, qemu_lock, suite, virsh
 
 pytestmark = pytest.mark.needs("virsh", "qemu-img", "libvirtd")
 #: running and shut-off fixtures, a handful of destroys
 SELECTION = "sem-mem-internal or sem-mem-no-running"
-#: the same kinds, about 20 s: long enough that the kill lands mid-run (SELECTION's 11 cases
-#: took 3.5 s, and a kill 1.5 s after the first domain could miss them all)
+#: the same kinds, 34 cases: the virsh child is killed at the first snapshot-create, and the
+#: rest run on a new shell
 KILLED = "sem-mem"
 OTHER = "sem-mem-external or sem-mem-omit-running"
 
@@ -37,34 +33,6 @@ def _summary(out: str) -> dict[str, int]:
     last = [line for line in out.splitlines() if re.search(r"\d+ (passed|failed)", line)]
     assert last, out[-3000:]
     return {w: int(n) for n, w in re.findall(r"(\d+) (passed|failed|error|deselected)", last[-1])}
-
-
-def _wait_for_a_domain(root: Path, proc: subprocess.Popen[str], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not any(Journal(r.journal.path).live_domains() for r in runs_under(root)):
-        if proc.poll() is not None:
-            raise AssertionError(
-                f"the run ended first:\n{proc.stdout.read() if proc.stdout else ''}"
-            )
-        assert time.monotonic() < deadline, "the run never created a domain"
-        time.sleep(0.05)
-
-
-def _virsh_children(pid: int) -> list[int]:
-    """The virsh processes ``pid`` started (its adapter's shell sessions), oldest first."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == pid and argv and Path(argv[0].decode()).name == "virsh":
-            found.append(int(proc.name))
-    return sorted(found)
 
 
 def _selected(expr: str) -> int:
@@ -80,16 +48,48 @@ def _selected(expr: str) -> int:
     return sum(any(w in case for w in words) for case in done.stdout.split())
 
 
+#: a virsh that runs the real one and, at the first ``snapshot-create`` any of its copies is
+#: sent (a marker file makes it once per test), kills the real one and itself with SIGKILL:
+#: the kill lands while a case's command is in flight, never between two commands (a kill
+#: timed from outside missed the commands of a fast run: 34 cases in 8 s)
+KILLING_VIRSH = """#!{python}
+import os, signal, subprocess, sys
+child = subprocess.Popen(["virsh", *sys.argv[1:]], stdin=subprocess.PIPE)
+for line in sys.stdin.buffer:
+    if line.startswith(b"snapshot-create"):
+        try:
+            os.close(os.open({marker!r}, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            pass
+        else:
+            child.kill()
+            os.kill(os.getpid(), signal.SIGKILL)
+    child.stdin.write(line)
+    child.stdin.flush()
+child.stdin.close()
+sys.exit(child.wait())
+"""
+
+
 def test_the_virsh_child_killed_mid_run(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    marker = tmp_path / "killed"
+    wrapper = tmp_path / "virsh"
+    wrapper.write_text(KILLING_VIRSH.format(python=sys.executable, marker=str(marker)))
+    wrapper.chmod(0o755)
     with qemu_lock():
-        before = _snapshot(tmp_path)
-        proc = suite(f"virsh:{QEMU}", tmp_path, "-k", KILLED, SNAPCONFORM_ALLOW_HOST="1")
-        _wait_for_a_domain(tmp_path, proc)
-        time.sleep(0.5)
-        children = _virsh_children(proc.pid)
-        assert children, "no virsh child found"
-        os.kill(children[0], signal.SIGKILL)
+        before = _snapshot(root)
+        proc = suite(
+            f"virsh:{QEMU}",
+            root,
+            "-k",
+            KILLED,
+            SNAPCONFORM_ALLOW_HOST="1",
+            SNAPCONFORM_VIRSH=str(wrapper),
+        )
         out, _ = proc.communicate(timeout=900)
+        assert marker.exists(), "no snapshot-create was sent, so nothing was killed"
         counts = _summary(out)
         failed = [line for line in out.splitlines() if line.startswith("FAILED")]
         # the case in flight (at most the one after it too) errors, saying what happened
@@ -97,7 +97,7 @@ def test_the_virsh_child_killed_mid_run(tmp_path: Path) -> None:
         assert "virsh session ended (killed by SIGKILL)" in out, out[-4000:]
         # the shell was started again and the rest ran and passed
         assert counts["passed"] >= _selected(KILLED) - 2, out[-4000:]
-        assert _snapshot(tmp_path) == before, out[-4000:]
+        assert _snapshot(root) == before, out[-4000:]
 
 
 def test_two_runs_on_one_uri_at_once(tmp_path: Path) -> None:
