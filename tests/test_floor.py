@@ -137,3 +137,15 @@ def test_a_traced_host_run_replays_bare_as_it_ran_and_leaves_nothing(tmp_path: P
     assert {"define", "start", "snapshot-create", "destroy", "qemu-img"} <= verbs
     assert result["operations"] > 0 and result["skipped"] > 0
     assert after == before
+
+
+def test_a_traced_program_records_its_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "trace.jsonl"
+    monkeypatch.setenv(trace.ENV, str(path))
+    assert trace.run([sys.executable, "-c", "raise SystemExit(3)"], timeout=30).returncode == 3
+    with pytest.raises(FileNotFoundError):
+        trace.run([str(tmp_path / "no-such-program")], timeout=30)
+    entries = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(e["kind"], e["failed"]) for e in entries] == [("exec", True), ("exec", True)]

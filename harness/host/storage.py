@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
 import uuid as uuidlib
 from collections.abc import Callable
@@ -113,9 +112,7 @@ class LocalStorage:
             self._echo(" ".join(cmd))
             return
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        began = time.time()
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-        trace.record("exec", cmd, began, time.time() - began, result.returncode != 0)
+        result = trace.run(cmd, timeout=60)
         if result.returncode != 0:
             raise StorageError(f"{' '.join(cmd)} failed: {result.stderr.strip()}")
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +77,16 @@ def virsh_words(command: str) -> list[str]:
         return shlex.split(command)
     except ValueError:
         return [command]
+
+
+def run(cmd: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run`` of a host program (output captured, never checked), recorded in
+    the trace as kind ``exec`` when one is on; a program that cannot run is recorded failed."""
+    began = time.time()
+    failed = True
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        failed = done.returncode != 0
+        return done
+    finally:
+        record("exec", cmd, began, time.time() - began, failed)
