@@ -589,15 +589,14 @@ def _explore(args: argparse.Namespace) -> int:
         for adapter in adapters:
             adapter.close()
     cells = table_cells(default_corpus())
-    written = write_candidates(found, Path(args.out), args.impl[0], args.impl[1], cells)
-    new = [d for d in found if covered_by(d.scenario, cells) is None]
+    covering = [covered_by(d.scenario, cells) for d in found]
+    written = write_candidates(found, Path(args.out), args.impl[0], args.impl[1], covering)
     print(
         f"{explorer.runs} requests run ({explorer.errored} errored, skipped); "
-        f"{len(found)} distinct disagreements ({len(new)} that no table cell asks), "
+        f"{len(found)} distinct disagreements ({covering.count(None)} that no table cell asks), "
         f"written as candidates to {args.out}"
     )
-    for folder, d in zip(written, found, strict=True):
-        cell = covered_by(d.scenario, cells)
+    for folder, cell in zip(written, covering, strict=True):
         print(f"  {folder}" + (f" (table cell {cell} asks the same)" if cell else " (new)"))
     for scenario, side, message in explorer.errors:
         impl = args.impl[0] if side == "A" else args.impl[1]

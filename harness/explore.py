@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -263,8 +263,10 @@ def write_candidates(
     out: Path,
     a: str,
     b: str,
-    cells: dict[tuple[Any, ...], str] | None = None,
+    covering: Sequence[str | None] | None = None,
 ) -> list[Path]:
+    """Each disagreement as a candidate folder; ``covering`` names, per disagreement, the
+    table cell that asks the same question (:func:`covered_by`), if any."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for index, d in enumerate(found, start=1):
@@ -277,7 +279,7 @@ def write_candidates(
             "scenario": asdict(d.scenario),
             "observed": {a: d.a, b: d.b},
         }
-        cell = None if cells is None else covered_by(d.scenario, cells)
+        cell = None if covering is None else covering[index - 1]
         if cell is not None:
             doc["covered_by"] = cell  # the corpus asks this already: a known difference
         (folder / "candidate.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

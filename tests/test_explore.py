@@ -111,3 +111,13 @@ def test_a_scenario_the_table_asks_is_named_by_its_cell() -> None:
     assert covered_by(Scenario(state="running", persistent=False), cells) is None
     many = Scenario(state="running", flags=("atomic", "halt", "live"))
     assert covered_by(many, cells) is None
+
+
+def test_a_candidate_names_the_cell_that_covers_it(tmp_path: Path) -> None:
+    found = [
+        Disagreement(Scenario(), {"outcome": "rejected"}, {"outcome": "accepted"}),
+        Disagreement(Scenario(state="running"), {"outcome": "rejected"}, {"outcome": "unstored"}),
+    ]
+    written = write_candidates(found, tmp_path, "A", "B", ["table-shutoff-x", None])
+    docs = [json.loads((w / "candidate.json").read_text()) for w in written]
+    assert docs[0]["covered_by"] == "table-shutoff-x" and "covered_by" not in docs[1]
