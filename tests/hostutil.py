@@ -119,6 +119,12 @@ def ours(inv: dict[str, object], uri: str, root: Path) -> dict[str, object]:
     return {**inv, "domains": kept}
 
 
+def our_inventory(uri: str, root: Path) -> dict[str, object]:
+    """The host's :func:`inventory` as far as it is this test's (:func:`ours`): what a run
+    under ``root`` must leave as it found it."""
+    return ours(inventory(uri, root), uri, root)
+
+
 def suite_env(root: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SNAPCONFORM_"))}
     env.update(SNAPCONFORM_SCRATCH_ROOT=str(root), **extra)

@@ -13,7 +13,7 @@ import pytest
 
 from harness.host import trace
 from harness.host.virsh_session import VirshSession
-from tests.hostutil import QEMU, REPO, inventory, ours, qemu_lock, suite
+from tests.hostutil import QEMU, REPO, our_inventory, qemu_lock, suite
 
 
 def _floor_module() -> ModuleType:
@@ -119,7 +119,7 @@ def test_a_traced_host_run_replays_bare_as_it_ran_and_leaves_nothing(tmp_path: P
     root = tmp_path / "root"
     root.mkdir()
     with qemu_lock():
-        before = ours(inventory(QEMU, root), QEMU, root)
+        before = our_inventory(QEMU, root)
         proc = suite(
             f"virsh:{QEMU}",
             root,
@@ -131,7 +131,7 @@ def test_a_traced_host_run_replays_bare_as_it_ran_and_leaves_nothing(tmp_path: P
         out, _ = proc.communicate(timeout=600)
         assert proc.returncode == 0, out[-3000:]
         result = floor.floor(path, QEMU)
-        after = ours(inventory(QEMU, root), QEMU, root)
+        after = our_inventory(QEMU, root)
     assert result["mismatches"] == [] and result["left"] == []
     verbs = {json.loads(line)["words"][0] for line in path.read_text().splitlines()}
     assert {"define", "start", "snapshot-create", "destroy", "qemu-img"} <= verbs

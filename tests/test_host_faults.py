@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostutil import QEMU, REPO, inventory, ours, qemu_lock, suite, virsh
+from tests.hostutil import QEMU, REPO, our_inventory, qemu_lock, suite, virsh
 
 pytestmark = pytest.mark.needs("virsh", "qemu-img", "libvirtd")
 #: running and shut-off fixtures, a handful of destroys
@@ -23,10 +23,6 @@ SELECTION = "sem-mem-internal or sem-mem-no-running"
 #: rest run on a new shell
 KILLED = "sem-mem"
 OTHER = "sem-mem-external or sem-mem-omit-running"
-
-
-def _snapshot(root: Path) -> dict[str, object]:
-    return ours(inventory(QEMU, root), QEMU, root)
 
 
 def _summary(out: str) -> dict[str, int]:
@@ -79,7 +75,7 @@ def test_the_virsh_child_killed_mid_run(tmp_path: Path) -> None:
     wrapper.write_text(KILLING_VIRSH.format(python=sys.executable, marker=str(marker)))
     wrapper.chmod(0o755)
     with qemu_lock():
-        before = _snapshot(root)
+        before = our_inventory(QEMU, root)
         proc = suite(
             f"virsh:{QEMU}",
             root,
@@ -97,12 +93,12 @@ def test_the_virsh_child_killed_mid_run(tmp_path: Path) -> None:
         assert "virsh session ended (killed by SIGKILL)" in out, out[-4000:]
         # the shell was started again and the rest ran and passed
         assert counts["passed"] >= _selected(KILLED) - 2, out[-4000:]
-        assert _snapshot(root) == before, out[-4000:]
+        assert our_inventory(QEMU, root) == before, out[-4000:]
 
 
 def test_two_runs_on_one_uri_at_once(tmp_path: Path) -> None:
     with qemu_lock():
-        before = _snapshot(tmp_path)
+        before = our_inventory(QEMU, tmp_path)
         runs = [
             suite(f"virsh:{QEMU}", tmp_path, "-k", expr, SNAPCONFORM_ALLOW_HOST="1")
             for expr in (SELECTION, OTHER, SELECTION)
@@ -111,7 +107,7 @@ def test_two_runs_on_one_uri_at_once(tmp_path: Path) -> None:
         for expr, p, out in zip((SELECTION, OTHER, SELECTION), runs, outs, strict=True):
             assert p.returncode == 0, out[-4000:]
             assert _summary(out)["passed"] == _selected(expr), out[-4000:]
-        assert _snapshot(tmp_path) == before
+        assert our_inventory(QEMU, tmp_path) == before
 
 
 def _sha256(path: Path) -> str:
@@ -140,11 +136,11 @@ def test_a_foreign_domain_with_a_snapshot_is_left_byte_identical(tmp_path: Path)
         snap_xml = virsh(QEMU, "snapshot-dumpxml", name, "theirs")
         digest = _sha256(disk)
         with qemu_lock():
-            before = _snapshot(scratch)
+            before = our_inventory(QEMU, scratch)
             proc = suite(f"virsh:{QEMU}", scratch, "-k", SELECTION, SNAPCONFORM_ALLOW_HOST="1")
             out, _ = proc.communicate(timeout=900)
             assert proc.returncode == 0, out[-4000:]
-            assert _snapshot(scratch) == before
+            assert our_inventory(QEMU, scratch) == before
         assert virsh(QEMU, "dumpxml", name, "--inactive") == dom_xml
         assert virsh(QEMU, "snapshot-dumpxml", name, "theirs") == snap_xml
         assert virsh(QEMU, "snapshot-list", name, "--name").split() == ["theirs"]

@@ -17,8 +17,7 @@ from tests.hostutil import (
     REPO,
     TEST,
     domains,
-    inventory,
-    ours,
+    our_inventory,
     qemu_lock,
     suite,
     suite_env,
@@ -82,7 +81,7 @@ def _cleanup(uri: str, root: Path, *extra: str) -> subprocess.CompletedProcess[s
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_run_cleans_up(uri: str, signum: int, tmp_path: Path) -> None:
     with qemu_lock():
-        before = ours(inventory(uri, tmp_path), uri, tmp_path)
+        before = our_inventory(uri, tmp_path)
         proc = suite(f"virsh:{uri}", tmp_path, SNAPCONFORM_ALLOW_HOST="1")
         run_id = _wait_for_a_domain(tmp_path, proc)
         proc.send_signal(signum)
@@ -91,14 +90,14 @@ def test_an_interrupted_run_cleans_up(uri: str, signum: int, tmp_path: Path) -> 
         assert list(tmp_path.iterdir()) == [], out
         assert _run_domains(uri, run_id) == set()
         # domains with their snapshots, pools, volumes, files, QEMU processes: as before
-        assert ours(inventory(uri, tmp_path), uri, tmp_path) == before
+        assert our_inventory(uri, tmp_path) == before
 
 
 @pytest.mark.leaves_dead_runs
 @pytest.mark.parametrize("uri", URIS)
 def test_a_killed_run_is_cleaned_up_by_snapconform_cleanup(uri: str, tmp_path: Path) -> None:
     with qemu_lock():
-        before = ours(inventory(uri, tmp_path), uri, tmp_path)
+        before = our_inventory(uri, tmp_path)
         proc = suite(f"virsh:{uri}", tmp_path, SNAPCONFORM_ALLOW_HOST="1")
         run_id = _wait_for_a_domain(tmp_path, proc)
         time.sleep(0.3)
@@ -132,4 +131,4 @@ def test_a_killed_run_is_cleaned_up_by_snapconform_cleanup(uri: str, tmp_path: P
         assert _run_domains(uri, run_id) == set()
         again = _cleanup(uri, tmp_path)
         assert "nothing to clean up" in again.stdout
-        assert ours(inventory(uri, tmp_path), uri, tmp_path) == before
+        assert our_inventory(uri, tmp_path) == before

@@ -23,7 +23,7 @@ from harness.contract import (
     Request,
 )
 from harness.host.safety import HostOptions
-from tests.hostutil import QEMU, TEST, inventory, ours, qemu_lock, suite
+from tests.hostutil import QEMU, TEST, inventory, our_inventory, qemu_lock, suite
 
 pytestmark = pytest.mark.needs("virsh", "qemu-img")
 needs_qemu = pytest.mark.needs("libvirtd")
@@ -181,7 +181,7 @@ def test_qemu_identify() -> None:
 @needs_qemu
 def test_suite_on_qemu_leaves_nothing(tmp_path: Path) -> None:
     with qemu_lock():
-        before = ours(inventory(QEMU, tmp_path), QEMU, tmp_path)
+        before = our_inventory(QEMU, tmp_path)
         proc = suite(
             f"virsh:{QEMU}",
             tmp_path,
@@ -191,7 +191,7 @@ def test_suite_on_qemu_leaves_nothing(tmp_path: Path) -> None:
         )
         out, _ = proc.communicate(timeout=600)
         assert " passed" in out and " failed" not in out, out
-        assert ours(inventory(QEMU, tmp_path), QEMU, tmp_path) == before
+        assert our_inventory(QEMU, tmp_path) == before
 
 
 def test_flags_reach_libvirt(adapter: VirshAdapter) -> None:
